@@ -1,0 +1,463 @@
+"""Reverse-mode automatic differentiation: the Function protocol and the graph walk.
+
+Every differentiable operation is a subclass of :class:`Function` with two methods that
+work on plain NumPy arrays:
+
+* ``forward(self, *arrays, **options) -> ndarray`` computes the output and stores what the
+  backward needs with ``self.save_for_backward(...)``;
+* ``backward(self, grad) -> tuple`` receives dL/d(output) and returns dL/d(input) for each
+  input, in order (``None`` where an input needs no gradient). Its docstring states the
+  derivative.
+
+``Function.apply(*inputs, **options)`` runs the forward and, when gradients are enabled and
+an input requires one, records the node in the graph. :func:`backward` walks the graph once
+in reverse topological order (iteratively: no recursion limit on deep graphs).
+
+Higher-order gradients are not supported: a backward works on arrays, so the gradient it
+returns has no graph of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from retroprop.tensor import Tensor
+
+_grad_enabled = True
+_anomaly_mode = False
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph for backpropagation."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager (and decorator) that turns graph recording on or off."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Disable graph recording inside a ``with`` block or a decorated function."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise at the first operation whose forward or backward produces NaN or inf.
+
+    The error names the operation and the shapes of its inputs, so the culprit is found
+    at once instead of at the loss, many steps later.
+    """
+
+    def __enter__(self) -> None:
+        global _anomaly_mode
+        self.prev = _anomaly_mode
+        _anomaly_mode = True
+
+    def __exit__(self, *exc: object) -> None:
+        global _anomaly_mode
+        _anomaly_mode = self.prev
+
+
+def _check_finite(where: str, fn: Function, arrays: Sequence[np.ndarray | None]) -> None:
+    for a in arrays:
+        if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+            shapes = ", ".join(str(tuple(s)) for s in fn.input_shapes)
+            what = "NaN" if np.isnan(a).any() else "inf"
+            raise RuntimeError(
+                f"detect_anomaly: {type(fn).__name__} produced {what} in its {where} "
+                f"(input shapes {shapes}, output shape {tuple(a.shape)})"
+            )
+
+
+class Function:
+    """Base class of differentiable operations (one instance per call: it is the graph node).
+
+    Subclasses implement ``forward`` and ``backward`` on NumPy arrays; see the module
+    docstring. ``self.needs_input_grad`` tells the backward which gradients are wanted.
+    """
+
+    inputs: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+    input_shapes: tuple[tuple[int, ...], ...]
+
+    def __init__(self) -> None:
+        self.saved: tuple[Any, ...] | None = ()
+        self._freed = False
+        self._versions: list[tuple[Any, int, np.ndarray]] = []
+
+    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
+        raise NotImplementedError
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (or anything) that the backward will read, as ``self.saved``."""
+        self.saved = values
+
+    @property
+    def saved_values(self) -> tuple[Any, ...]:
+        if self._freed:
+            raise RuntimeError(
+                f"{type(self).__name__}: trying to backward through the graph a second time; "
+                "its saved values were freed after the first backward. Pass "
+                "retain_graph=True to the first backward() if you need to call it twice."
+            )
+        return self.saved
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
+        """Run the forward on the inputs' arrays and record the node when needed."""
+        from retroprop.tensor import Tensor
+
+        fn = cls()
+        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        fn.input_shapes = tuple(t.data.shape for t in tensors)
+        out = fn.forward(*(t.data for t in tensors), **kwargs)
+        if _anomaly_mode:
+            _check_finite("forward", fn, (out,))
+        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
+        result = Tensor._wrap(out, requires_grad)
+        if requires_grad:
+            fn.inputs = tensors
+            fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
+            result._ctx = fn
+            fn._record_versions(tensors + (result,))
+        else:
+            fn.saved = None
+        return result
+
+    def _record_versions(self, tensors: Sequence[Tensor]) -> None:
+        """Remember the version of every tensor whose memory the saved values may reference."""
+        saved = [s for s in self.saved if isinstance(s, np.ndarray)]
+        if not saved:
+            return
+        for t in tensors:
+            if any(np.may_share_memory(t.data, s) for s in saved):
+                self._versions.append((t._version, t._version[0], t.data))
+
+    def _check_versions(self) -> None:
+        for box, version, data in self._versions:
+            if box[0] != version:
+                raise RuntimeError(
+                    f"{type(self).__name__}: a tensor of shape {tuple(data.shape)} that its "
+                    f"backward needs was modified by an in-place operation (it is at version "
+                    f"{box[0]}, expected {version}). Use an out-of-place operation instead, "
+                    "e.g. x = x + 1 rather than x += 1."
+                )
+
+    def _release(self) -> None:
+        self.saved = None
+        self._freed = True
+        self._versions = []
+
+
+def _toposort(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from ``root`` that take part in the gradient, inputs before outputs."""
+    order: list[Tensor] = []
+    seen = {id(root)}
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        if node._ctx is not None:
+            for parent in node._ctx.inputs:
+                if parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, False))
+    return order
+
+
+def _run_backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[np.ndarray],
+    retain_graph: bool,
+    wanted: Sequence[Tensor] | None = None,
+) -> list[np.ndarray | None]:
+    """Propagate ``grads`` from ``roots`` to the leaves.
+
+    Without ``wanted``, gradients accumulate in the leaves' (and retained tensors') ``.grad``.
+    With ``wanted``, nothing is written and the gradients of those tensors are returned.
+    """
+    from retroprop.tensor import Tensor
+
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    for root in roots:
+        for t in _toposort(root):
+            if id(t) not in seen:
+                seen.add(id(t))
+                order.append(t)
+    # a single DFS order per root is topological; merging several needs a global order
+    if len(roots) > 1:
+        order = _merge_order(order)
+
+    pending: dict[int, np.ndarray] = {}
+    owned: set[int] = set()
+
+    def accumulate(key: int, g: np.ndarray) -> None:
+        if key not in pending:
+            pending[key] = g
+        elif key in owned:
+            pending[key] += g
+        else:
+            pending[key] = pending[key] + g
+            owned.add(key)
+
+    for root, g in zip(roots, grads):
+        accumulate(id(root), g)
+
+    wanted_ids = {id(t): i for i, t in enumerate(wanted)} if wanted is not None else None
+    results: list[np.ndarray | None] = [None] * (len(wanted) if wanted is not None else 0)
+
+    for node in reversed(order):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if wanted_ids is not None:
+            if id(node) in wanted_ids:
+                results[wanted_ids[id(node)]] = g
+        elif node._ctx is None or node._retains_grad:
+            node._accumulate_grad(g)
+        fn = node._ctx
+        if fn is None:
+            continue
+        if fn._freed:
+            fn.saved_values  # raises the "second backward" error
+        fn._check_versions()
+        in_grads = fn.backward(g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        if len(in_grads) != len(fn.inputs):
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
+                f"{len(fn.inputs)} inputs"
+            )
+        if _anomaly_mode:
+            _check_finite("backward", fn, in_grads)
+        if not retain_graph:
+            fn._release()
+        for parent, pg in zip(fn.inputs, in_grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if pg.shape != parent.data.shape:
+                raise RuntimeError(
+                    f"{type(fn).__name__}.backward returned a gradient of shape "
+                    f"{pg.shape} for an input of shape {parent.data.shape}"
+                )
+            accumulate(id(parent), pg)
+    assert all(isinstance(t, Tensor) for t in order)
+    return results
+
+
+def _merge_order(nodes: list[Tensor]) -> list[Tensor]:
+    """A topological order (inputs first) of the union of several roots' subgraphs."""
+    ids = {id(t) for t in nodes}
+    indegree = {id(t): 0 for t in nodes}
+    for t in nodes:
+        if t._ctx is not None:
+            for p in t._ctx.inputs:
+                if id(p) in ids:
+                    indegree[id(p)] += 1
+    # Kahn's algorithm from the outputs (nodes nobody consumes), then reverse
+    ready = [t for t in nodes if indegree[id(t)] == 0]
+    out: list[Tensor] = []
+    while ready:
+        t = ready.pop()
+        out.append(t)
+        if t._ctx is not None:
+            for p in t._ctx.inputs:
+                if id(p) in ids:
+                    indegree[id(p)] -= 1
+                    if indegree[id(p)] == 0:
+                        ready.append(p)
+    return out[::-1]
+
+
+def backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool = False
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    from retroprop.tensor import Tensor
+
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no grad_fn (was it computed "
+            "under no_grad, or from tensors without requires_grad=True?)"
+        )
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, but the "
+                f"tensor has shape {tuple(tensor.shape)}; pass gradient= of that shape"
+            )
+        g = np.ones_like(tensor.data)
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if g.shape != tensor.data.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {g.shape} but the tensor has shape "
+                f"{tuple(tensor.shape)}"
+            )
+        g = g.astype(tensor.data.dtype, copy=False)
+    _run_backward([tensor], [g], retain_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``sum(outputs * grad_outputs)`` with respect to ``inputs``.
+
+    Unlike ``backward``, nothing is written into ``.grad``. Example (an adversarial step)::
+
+        (g,) = rp.autograd.grad(loss, [x])
+    """
+    from retroprop.tensor import Tensor
+
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif isinstance(grad_outputs, Tensor | np.ndarray):
+        grad_outputs = [grad_outputs]
+    gs = []
+    for o, go in zip(outs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError("grad: an output does not require grad (no graph to differentiate)")
+        if go is None:
+            if o.data.size != 1:
+                raise RuntimeError(
+                    f"grad: grad_outputs must be given for the non-scalar output of shape "
+                    f"{tuple(o.shape)}"
+                )
+            gs.append(np.ones_like(o.data))
+        else:
+            gs.append(np.asarray(go.data if isinstance(go, Tensor) else go, dtype=o.data.dtype))
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {tuple(t.shape)} does not require grad")
+    res = _run_backward(outs, gs, retain_graph, wanted=ins)
+    out: list[Tensor | None] = []
+    for t, r in zip(ins, res):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: an input of shape {tuple(t.shape)} was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+        out.append(None if r is None else Tensor._wrap(np.array(r, copy=True), False))
+    return tuple(out)
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Tensor],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare analytic gradients with central finite differences, in float64.
+
+    For a random projection ``v`` of the output, checks that
+    ``d<v, fn(x)>/dx_i  ~=  (<v, fn(x + eps e_i)> - <v, fn(x - eps e_i)>) / (2 eps)``
+    for every element of every input that requires grad.
+    """
+    from retroprop.tensor import Tensor
+
+    for i, x in enumerate(inputs):
+        if x.requires_grad and x.dtype != np.float64:
+            raise TypeError(
+                f"gradcheck: input {i} has dtype {x.dtype}; finite differences need float64 "
+                "(use .double())"
+            )
+    for x in inputs:
+        x.data = np.ascontiguousarray(x.data)
+    rng = np.random.default_rng(0)
+    out = fn(*inputs)
+    v = rng.standard_normal(out.shape)
+
+    def project() -> float:
+        with no_grad():
+            return float(np.sum(fn(*inputs).data * v))
+
+    analytic = grad(
+        [out], [x for x in inputs if x.requires_grad], [Tensor(v)], allow_unused=True
+    )
+    k = 0
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            continue
+        a = analytic[k].data if analytic[k] is not None else np.zeros_like(x.data)
+        k += 1
+        num = np.zeros_like(x.data)
+        flat = x.data.reshape(-1)
+        nflat = num.reshape(-1)
+        for j in range(flat.size):
+            old = flat[j]
+            flat[j] = old + eps
+            fp = project()
+            flat[j] = old - eps
+            fm = project()
+            flat[j] = old
+            nflat[j] = (fp - fm) / (2 * eps)
+        if not np.allclose(a, num, atol=atol, rtol=rtol):
+            if raise_exception:
+                err = np.abs(a - num).max()
+                raise RuntimeError(
+                    f"gradcheck: input {i} (shape {x.data.shape}): analytic and numerical "
+                    f"gradients differ by up to {err:.3g}\nanalytic:\n{a}\nnumerical:\n{num}"
+                )
+            return False
+    return True
+
+
+def iter_graph(root: Tensor) -> Iterator[Tensor]:
+    """The tensors of the graph behind ``root``, inputs first (for drawing it)."""
+    yield from _toposort(root)

@@ -1,0 +1,123 @@
+"""Factories: tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, *_like."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop import random as _random
+from retroprop.tensor import Tensor, get_default_dtype
+
+
+def _size(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = size[0]
+    out = tuple(int(s) for s in size)
+    if any(s < 0 for s in out):
+        raise ValueError(f"negative dimension in size {out}")
+    return out
+
+
+def _float(dtype: Any) -> Any:
+    return get_default_dtype() if dtype is None else dtype
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor copied from ``data`` (floats -> float32 unless ``dtype`` says otherwise)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(np.array(data, copy=True), requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` and keeping its dtype (as ``torch.from_numpy``)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_size(size), _float(dtype)), requires_grad, dtype=_float(dtype))
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_size(size), _float(dtype)), requires_grad, dtype=_float(dtype))
+
+
+def full(size: Sequence[int], fill_value: float, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:  # fmt: skip
+    if dtype is None:
+        dtype = np.asarray(fill_value).dtype
+        dtype = get_default_dtype() if dtype.kind == "f" else dtype
+    return Tensor(np.full(_size((size,)), fill_value, dtype), requires_grad, dtype=dtype)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad, dtype=_float(dtype))
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:  # fmt: skip
+    """Integers give int64 (as PyTorch), any float argument gives float32."""
+    if end is None:
+        start, end = 0, start
+    arr = np.arange(start, end, step)
+    return Tensor(arr, requires_grad, dtype=dtype)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:  # fmt: skip
+    return Tensor(np.linspace(start, end, steps), requires_grad, dtype=_float(dtype))
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the global generator."""
+    data = _random.default_generator.random(_size(size), dtype=np.float64)
+    return Tensor(data, requires_grad, dtype=_float(dtype))
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the global generator."""
+    data = _random.default_generator.standard_normal(_size(size))
+    return Tensor(data, requires_grad, dtype=_float(dtype))
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None) -> Tensor:
+    """Integers in [low, high) (or [0, low) when ``high`` is omitted), int64 by default."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    data = _random.default_generator.integers(low, high, _size((size,)))
+    return Tensor(data, dtype=dtype or np.int64)
+
+
+def randperm(n: int) -> Tensor:
+    return Tensor(_random.default_generator.permutation(n))
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:  # fmt: skip
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)

@@ -1,0 +1,67 @@
+"""Small helpers shared by the ops: broadcasting in backward, operand conversion, dims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
+
+    If ``y = broadcast(x)`` then ``dL/dx = sum of dL/dy over the broadcast axes``.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    g = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return g.reshape(shape)
+
+
+def operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Turn Python scalars and arrays into Tensors, matching the other operand's dtype.
+
+    A Python float next to a float32 tensor stays float32 (no silent upcast).
+    """
+    from retroprop.tensor import Tensor
+
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return a, b
+    if isinstance(a, Tensor):
+        return a, _constant(b, a)
+    if isinstance(b, Tensor):
+        return _constant(a, b), b
+    return Tensor(a), Tensor(b)
+
+
+def _constant(value: Any, like: Any) -> Any:
+    from retroprop.tensor import Tensor
+
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" or (arr.dtype.kind in "iub" and like.dtype.kind == "f"):
+        dtype = like.dtype if like.dtype.kind == "f" else None
+        return Tensor(arr, dtype=dtype)
+    return Tensor(arr)
+
+
+def norm_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    """Map a possibly negative ``dim`` into ``[0, ndim)``, with a clear error."""
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(
+            f"{name} out of range: expected a value in [{-max(ndim, 1)}, {max(ndim, 1) - 1}], "
+            f"got {dim}"
+        )
+    return dim % max(ndim, 1)
+
+
+def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """``None`` (all dims), an int or a sequence of ints -> a sorted tuple of dims."""
+    if dim is None:
+        return None
+    if isinstance(dim, int | np.integer):
+        return (norm_dim(int(dim), ndim),)
+    return tuple(sorted(norm_dim(int(d), ndim) for d in dim))

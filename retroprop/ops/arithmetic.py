@@ -1,0 +1,411 @@
+"""Elementwise arithmetic: + - * / ** neg, exp log log1p sqrt abs sign sin cos, clamp,
+maximum minimum where, casts and comparisons.
+
+Binary ops broadcast like NumPy; their backward sums the gradient back to each input's
+shape (:func:`unbroadcast`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retroprop.autograd import Function
+from retroprop.ops._util import operands, unbroadcast
+
+
+def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An integer or bool array next to a float array takes the float's dtype (as PyTorch)."""
+    ka, kb = a.dtype.kind, b.dtype.kind
+    if ka == "f" and kb != "f":
+        return a, b.astype(a.dtype)
+    if kb == "f" and ka != "f":
+        return a.astype(b.dtype), b
+    return a, b
+
+
+class Add(Function):
+    """z = a + b;  dz/da = 1, dz/db = 1."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = (a.shape, b.shape)
+        a, b = _promote(a, b)
+        return a + b
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        sa, sb = self.shapes
+        return (
+            unbroadcast(g, sa) if self.needs_input_grad[0] else None,
+            unbroadcast(g, sb) if self.needs_input_grad[1] else None,
+        )
+
+
+class Sub(Function):
+    """z = a - b;  dz/da = 1, dz/db = -1."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = (a.shape, b.shape)
+        a, b = _promote(a, b)
+        return a - b
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        sa, sb = self.shapes
+        return (
+            unbroadcast(g, sa) if self.needs_input_grad[0] else None,
+            -unbroadcast(g, sb) if self.needs_input_grad[1] else None,
+        )
+
+
+class Mul(Function):
+    """z = a * b;  dz/da = b, dz/db = a."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_values
+        return (
+            unbroadcast(g * b, a.shape) if self.needs_input_grad[0] else None,
+            unbroadcast(g * a, b.shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Div(Function):
+    """z = a / b;  dz/da = 1/b, dz/db = -a/b^2."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        if a.dtype.kind != "f":
+            a = a.astype(np.float32)
+            b = b.astype(np.float32)
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_values
+        gb = g / b
+        return (
+            unbroadcast(gb, a.shape) if self.needs_input_grad[0] else None,
+            unbroadcast(-gb * a / b, b.shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Pow(Function):
+    """z = a ** b;  dz/da = b a^(b-1),  dz/db = a^b log(a) (taken as 0 where a = 0)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        out = np.power(a, b)
+        self.save_for_backward(a, b, out)
+        return out
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b, out = self.saved_values
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(g * b * np.power(a, b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                loga = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(out.dtype)
+            gb = unbroadcast(g * out * loga, b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    """z = -x;  dz/dx = -1."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return -g
+
+
+class Exp(Function):
+    """z = e^x;  dz/dx = e^x = z."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.exp(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (out,) = self.saved_values
+        return g * out
+
+
+class Log(Function):
+    """z = log x;  dz/dx = 1/x."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.log(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        return g / x
+
+
+class Log1p(Function):
+    """z = log(1 + x);  dz/dx = 1/(1 + x)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.log1p(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        return g / (1 + x)
+
+
+class Sqrt(Function):
+    """z = sqrt(x);  dz/dx = 1 / (2 sqrt(x))."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.sqrt(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (out,) = self.saved_values
+        return g / (2 * out)
+
+
+class Abs(Function):
+    """z = |x|;  dz/dx = sign(x) (0 at x = 0, as PyTorch)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        return g * np.sign(x)
+
+
+class Sign(Function):
+    """z = sign(x);  dz/dx = 0 everywhere it exists."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return np.zeros_like(g)
+
+
+class Sin(Function):
+    """z = sin x;  dz/dx = cos x."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        return g * np.cos(x)
+
+
+class Cos(Function):
+    """z = cos x;  dz/dx = -sin x."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.cos(x)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        return -g * np.sin(x)
+
+
+class Clamp(Function):
+    """z = min(max(x, lo), hi);  dz/dx = 1 where lo <= x <= hi (bounds included), else 0."""
+
+    def forward(self, x: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+        self.save_for_backward(x)
+        self.bounds = (lo, hi)
+        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_values
+        lo, hi = self.bounds
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return g * mask
+
+
+class Maximum(Function):
+    """z = max(a, b);  the gradient goes to the larger input, split in half on ties."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        self.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_values
+        return _split_by(g, a > b, a == b, a.shape, b.shape, self.needs_input_grad)
+
+
+class Minimum(Function):
+    """z = min(a, b);  the gradient goes to the smaller input, split in half on ties."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        self.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_values
+        return _split_by(g, a < b, a == b, a.shape, b.shape, self.needs_input_grad)
+
+
+def _split_by(
+    g: np.ndarray,
+    first: np.ndarray,
+    tie: np.ndarray,
+    sa: tuple[int, ...],
+    sb: tuple[int, ...],
+    needs: tuple[bool, ...],
+) -> tuple[np.ndarray | None, ...]:
+    wa = first + 0.5 * tie
+    ga = unbroadcast(g * wa.astype(g.dtype), sa) if needs[0] else None
+    gb = unbroadcast(g * (1 - wa).astype(g.dtype), sb) if needs[1] else None
+    return ga, gb
+
+
+class Where(Function):
+    """z = cond ? a : b;  dz/da = cond, dz/db = not cond (cond gets no gradient)."""
+
+    def forward(self, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        self.save_for_backward(cond)
+        self.shapes = (a.shape, b.shape)
+        return np.where(cond, a, b)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        (cond,) = self.saved_values
+        sa, sb = self.shapes
+        zero = np.zeros((), dtype=g.dtype)
+        ga = unbroadcast(np.where(cond, g, zero), sa) if self.needs_input_grad[1] else None
+        gb = unbroadcast(np.where(cond, zero, g), sb) if self.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    """z = x converted to another floating dtype;  dz/dx = 1 (cast back)."""
+
+    def forward(self, x: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
+        self.src = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return g.astype(self.src)
+
+
+class Clone(Function):
+    """z = a copy of x;  dz/dx = 1."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return g
+
+
+def add(a: Any, b: Any) -> Any:
+    return Add.apply(*operands(a, b))
+
+
+def sub(a: Any, b: Any) -> Any:
+    return Sub.apply(*operands(a, b))
+
+
+def mul(a: Any, b: Any) -> Any:
+    return Mul.apply(*operands(a, b))
+
+
+def div(a: Any, b: Any) -> Any:
+    return Div.apply(*operands(a, b))
+
+
+def pow(a: Any, b: Any) -> Any:
+    return Pow.apply(*operands(a, b))
+
+
+def neg(x: Any) -> Any:
+    return Neg.apply(x)
+
+
+def exp(x: Any) -> Any:
+    return Exp.apply(x)
+
+
+def log(x: Any) -> Any:
+    return Log.apply(x)
+
+
+def log1p(x: Any) -> Any:
+    return Log1p.apply(x)
+
+
+def sqrt(x: Any) -> Any:
+    return Sqrt.apply(x)
+
+
+def abs(x: Any) -> Any:
+    return Abs.apply(x)
+
+
+def sign(x: Any) -> Any:
+    return Sign.apply(x)
+
+
+def sin(x: Any) -> Any:
+    return Sin.apply(x)
+
+
+def cos(x: Any) -> Any:
+    return Cos.apply(x)
+
+
+def clamp(x: Any, min: float | None = None, max: float | None = None) -> Any:
+    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def maximum(a: Any, b: Any) -> Any:
+    return Maximum.apply(*operands(a, b))
+
+
+def minimum(a: Any, b: Any) -> Any:
+    return Minimum.apply(*operands(a, b))
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """Elementwise ``a`` where ``cond`` is true, else ``b``."""
+    from retroprop.tensor import Tensor
+
+    a, b = operands(a, b)
+    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if c.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
+    return Where.apply(Tensor._wrap(c), a, b)
+
+
+def compare(op: Any, a: Any, b: Any) -> Any:
+    """A comparison: a bool tensor, outside the graph."""
+    from retroprop.tensor import Tensor
+
+    a, b = operands(a, b)
+    return Tensor._wrap(op(a.data, b.data))

@@ -1,0 +1,630 @@
+"""The Tensor: a NumPy array, its gradient, and its place in the computation graph.
+
+``Tensor.data`` is the NumPy array itself (so ``t.data`` works with any NumPy code), ``.grad``
+is a Tensor (or None) filled by ``backward()``, and ``._ctx`` is the :class:`Function` node
+that produced the tensor (None for a leaf). Operators and methods delegate to the ops in
+:mod:`retroprop.ops`, where each derivative is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop import autograd
+
+float32 = np.float32
+float64 = np.float64
+float16 = np.float16
+int64 = np.int64
+int32 = np.int32
+bool_ = np.bool_
+
+_default_dtype: type = np.float32
+
+
+def get_default_dtype() -> type:
+    """The dtype given to floating inputs when no ``dtype=`` is passed (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype (float32 or float64)."""
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dt}")
+    _default_dtype = dt.type
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Convert ``data`` to an array: floats -> default dtype, ints -> int64, bools stay."""
+    if isinstance(data, Tensor):
+        data = data.data
+    arr = np.asarray(data)
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr.astype(_default_dtype, copy=False)
+    if kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if kind == "b":
+        return arr
+    raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype}")
+
+
+def _dim_arg(dim: Any, axis: Any, name: str = "dim") -> Any:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"pass either {name}= or axis=, not both")
+        return axis
+    return dim
+
+
+def _keep_arg(keepdim: bool, keepdims: bool | None) -> bool:
+    return bool(keepdims) if keepdims is not None else keepdim
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: array-like. Floats become the default dtype (float32), integers int64.
+        requires_grad: record operations on this tensor so ``backward`` can reach it.
+        dtype: force a dtype.
+
+    Example::
+
+        x = rp.Tensor(np.ones(3), requires_grad=True)
+        (x * x).sum().backward()   # x.grad == 2 * x
+    """
+
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = _as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._ctx: autograd.Function | None = None
+        self._retains_grad = False
+        self._version = [0]
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Make a tensor around an array without any dtype conversion (for ops)."""
+        t = cls.__new__(cls)
+        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t.grad = None
+        t._ctx = None
+        t._retains_grad = False
+        t._version = [0]
+        t.requires_grad = requires_grad
+        return t
+
+    # ---- basic properties -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> autograd.Function | None:
+        return self._ctx
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self._ctx is not None:
+            extra += f", grad_fn=<{type(self._ctx).__name__}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self.data.size} values is ambiguous"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared memory, as ``torch.Tensor.numpy``)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad; use "
+                "tensor.detach().numpy()"
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a tensor with one element can be converted to a Python "
+                f"scalar, got shape {tuple(self.shape)}"
+            )
+        return self.data.item()
+
+    # ---- dtype and graph -------------------------------------------------------------
+    def to(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable between floating dtypes)."""
+        from retroprop.ops.arithmetic import Cast
+
+        dt = np.dtype(dtype)
+        if dt == self.data.dtype:
+            return self
+        if dt.kind != "f" or self.data.dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dt))
+        return Cast.apply(self, dtype=dt)
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the same data, cut from the graph."""
+        t = Tensor._wrap(self.data)
+        t._version = self._version
+        return t
+
+    def clone(self) -> Tensor:
+        from retroprop.ops.arithmetic import Clone
+
+        return Clone.apply(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad_: only floating point tensors can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_(False): only leaf tensors can change requires_grad; "
+                "use .detach()"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate tensor's gradient in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        self._retains_grad = True
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the leaves' ``.grad``.
+
+        Args:
+            gradient: dL/d(self), required unless the tensor has one element.
+            retain_graph: keep the graph so that backward can run through it again.
+        """
+        autograd.backward(self, gradient, retain_graph)
+
+    def _accumulate_grad(self, g: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = Tensor._wrap(g if g.flags.writeable else g.copy())
+        else:
+            self.grad = Tensor._wrap(self.grad.data + g)
+
+    # ---- in-place operations ---------------------------------------------------------
+    def _check_inplace(self, name: str) -> None:
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: a tensor that requires grad (shape {tuple(self.shape)}) cannot be "
+                "modified in place while gradients are recorded; wrap it in "
+                "rp.no_grad() or use the out-of-place operation"
+            )
+
+    def _inplace(self, name: str, fn: Any, *args: Any) -> Tensor:
+        self._check_inplace(name)
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        fn(self.data, *arrays, out=self.data, casting="same_kind")
+        self._version[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
+        if alpha != 1.0:
+            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+        return self._inplace("add_", np.add, other)
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
+        if alpha != 1.0:
+            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+        return self._inplace("sub_", np.subtract, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.true_divide, other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        lo = -np.inf if min is None else min
+        hi = np.inf if max is None else max
+        return self._inplace("clamp_", np.clip, lo, hi)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: float) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = value
+        self._version[0] += 1
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        self._check_inplace("copy_")
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        self.data[...] = src
+        self._version[0] += 1
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        from retroprop.random import default_generator
+
+        return self.copy_(default_generator.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from retroprop.random import default_generator
+
+        return self.copy_(default_generator.normal(mean, std, self.shape))
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        if isinstance(index, Tensor):
+            index = index.data
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+        self._version[0] += 1
+
+    # ---- operators (see retroprop.ops.arithmetic) ------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _ar.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ar.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ar.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ar.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ar.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ar.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ar.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ar.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ar.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ar.pow(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ar.neg(self)
+
+    def __abs__(self) -> Tensor:
+        return _ar.abs(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _la.matmul(other, self)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ar.compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ar.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ar.compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ar.compare(np.greater_equal, self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ar.compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ar.compare(np.not_equal, self, other)
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype != np.bool_:
+            raise TypeError(f"~ is defined for bool tensors, got {self.data.dtype}")
+        return Tensor._wrap(~self.data)
+
+    def __and__(self, other: Any) -> Tensor:
+        return Tensor._wrap(self.data & _data(other))
+
+    def __or__(self, other: Any) -> Tensor:
+        return Tensor._wrap(self.data | _data(other))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ix.getitem(self, index)
+
+    # ---- elementwise math --------------------------------------------------------------
+    def add(self, other: Any, alpha: float = 1.0) -> Tensor:
+        return _ar.add(self, other if alpha == 1.0 else _ar.mul(other, alpha))
+
+    def sub(self, other: Any, alpha: float = 1.0) -> Tensor:
+        return _ar.sub(self, other if alpha == 1.0 else _ar.mul(other, alpha))
+
+    def mul(self, other: Any) -> Tensor:
+        return _ar.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _ar.div(self, other)
+
+    def pow(self, other: Any) -> Tensor:
+        return _ar.pow(self, other)
+
+    def neg(self) -> Tensor:
+        return _ar.neg(self)
+
+    def exp(self) -> Tensor:
+        return _ar.exp(self)
+
+    def log(self) -> Tensor:
+        return _ar.log(self)
+
+    def log1p(self) -> Tensor:
+        return _ar.log1p(self)
+
+    def sqrt(self) -> Tensor:
+        return _ar.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ar.abs(self)
+
+    def sign(self) -> Tensor:
+        return _ar.sign(self)
+
+    def sin(self) -> Tensor:
+        return _ar.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ar.cos(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ar.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ar.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ar.minimum(self, other)
+
+    def matmul(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    # ---- activations (see retroprop.ops.activation) ------------------------------------
+    def relu(self) -> Tensor:
+        return _act.relu(self)
+
+    def tanh(self) -> Tensor:
+        return _act.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _act.sigmoid(self)
+
+    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _act.softmax(self, _dim_arg(dim, axis))
+
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _act.log_softmax(self, _dim_arg(dim, axis))
+
+    # ---- reductions (see retroprop.ops.reduce) -----------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.sum(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.mean(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:  # fmt: skip
+        return _red.max(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:  # fmt: skip
+        return _red.min(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        corr = correction if correction is not None else int(unbiased)
+        return _red.var(self, _dim_arg(dim, axis), corr, _keep_arg(keepdim, keepdims))
+
+    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        corr = correction if correction is not None else int(unbiased)
+        return _red.std(self, _dim_arg(dim, axis), corr, _keep_arg(keepdim, keepdims))
+
+    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False, *,
+             axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.norm(self, p, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def logsumexp(self, dim: Any, keepdim: bool = False, *, axis: Any = None,
+                  keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.logsumexp(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.argmax(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        return _red.argmin(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+
+    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _red.cumsum(self, _dim_arg(dim, axis))
+
+    # ---- shapes (see retroprop.ops.shape and retroprop.ops.indexing) --------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        return _sh.reshape(self, _shape_arg(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        return _sh.reshape(self, _shape_arg(shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _sh.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _sh.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got {self.ndim}")
+        return self if self.ndim < 2 else _sh.transpose(self, 0, 1)
+
+    @property
+    def T(self) -> Tensor:
+        return _sh.permute(self, tuple(range(self.ndim))[::-1])
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _sh.permute(self, _shape_arg(dims))
+
+    def expand(self, *shape: Any) -> Tensor:
+        return _sh.expand(self, _shape_arg(shape))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _sh.expand(self, other.shape)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _sh.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _sh.unsqueeze(self, dim)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _sh.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _sh.chunk(self, chunks, dim)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return _ix.gather(self, dim, index)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+from retroprop.ops import activation as _act  # noqa: E402
+from retroprop.ops import arithmetic as _ar  # noqa: E402
+from retroprop.ops import indexing as _ix  # noqa: E402
+from retroprop.ops import linalg as _la  # noqa: E402
+from retroprop.ops import reduce as _red  # noqa: E402
+from retroprop.ops import shape as _sh  # noqa: E402
