@@ -1,0 +1,53 @@
+"""The DIY report's modular library: NumPy arrays in, NumPy arrays out, no graph.
+
+Its protocol (``Module.forward``, ``backward_update_gradient``, ``backward_delta``,
+``update_parameters``; ``Loss.forward`` / ``backward``), its names and its (input, output)
+weight layout, computed by the engine's ops so that every derivative is written once.
+
+    from retroprop.diy import Linear, TanH, Sigmoide, Sequential, MSELoss, SGD
+
+    net = Sequential(Linear(2, 4), TanH(), Linear(4, 1), Sigmoide())
+    history = SGD(net, MSELoss(), X, Y, batch_size=4, max_iter=500, eps=0.1)
+
+See docs/diy.md for how each piece maps to ``retroprop.nn``.
+"""
+
+from retroprop.diy.activation import (
+    LogSoftMax,
+    ReLU,
+    Sigmoid,
+    Sigmoide,
+    SoftMax,
+    TanH,
+    Threshold,
+)
+from retroprop.diy.autoencoder import AutoEncoder
+from retroprop.diy.linear import Linear
+from retroprop.diy.loss import BCE, CE, NLL, CrossEntropyCriterion, Hinge, MAELoss, MSELoss
+from retroprop.diy.module import Loss, Module
+from retroprop.diy.optim import SGD, Optim
+from retroprop.diy.sequential import Sequential
+
+__all__ = [
+    "BCE",
+    "CE",
+    "NLL",
+    "SGD",
+    "AutoEncoder",
+    "CrossEntropyCriterion",
+    "Hinge",
+    "Linear",
+    "LogSoftMax",
+    "Loss",
+    "MAELoss",
+    "MSELoss",
+    "Module",
+    "Optim",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Sigmoide",
+    "SoftMax",
+    "TanH",
+    "Threshold",
+]
