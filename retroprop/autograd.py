@@ -138,12 +138,15 @@ class Function:
     @property
     def saved_values(self) -> tuple[Any, ...]:
         if self._freed:
-            raise RuntimeError(
-                f"{type(self).__name__}: trying to backward through the graph a second time; "
-                "its saved values were freed after the first backward. Pass "
-                "retain_graph=True to the first backward() if you need to call it twice."
-            )
+            raise self._freed_error()
         return self.saved
+
+    def _freed_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"{type(self).__name__}: trying to backward through the graph a second time; "
+            "its saved values were freed after the first backward. Pass "
+            "retain_graph=True to the first backward() if you need to call it twice."
+        )
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
@@ -195,18 +198,23 @@ class Function:
 def _toposort(root: Tensor) -> list[Tensor]:
     """Tensors reachable from ``root`` that take part in the gradient, inputs before outputs."""
     order: list[Tensor] = []
-    seen = {id(root)}
+    seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
+        # mark a node when it is expanded, not when it is pushed: a node pushed by one
+        # consumer may be reached again through a deeper path (x / x.norm()), and must then
+        # be finished before that path's nodes
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
             for parent in node._ctx.inputs:
                 if parent.requires_grad and id(parent) not in seen:
-                    seen.add(id(parent))
                     stack.append((parent, False))
     return order
 
@@ -266,7 +274,7 @@ def _run_backward(
         if fn is None:
             continue
         if fn._freed:
-            fn.saved_values  # raises the "second backward" error
+            raise fn._freed_error()
         fn._check_versions()
         in_grads = fn.backward(g)
         if not isinstance(in_grads, tuple):
@@ -288,6 +296,10 @@ def _run_backward(
                     f"{type(fn).__name__}.backward returned a gradient of shape "
                     f"{pg.shape} for an input of shape {parent.data.shape}"
                 )
+            if pg.dtype != parent.data.dtype:
+                # mixed-precision ops (float32 * float64) compute in the wider dtype; the
+                # gradient of an input has the input's dtype, as in PyTorch
+                pg = pg.astype(parent.data.dtype)
             accumulate(id(parent), pg)
     assert all(isinstance(t, Tensor) for t in order)
     return results
@@ -317,9 +329,7 @@ def _merge_order(nodes: list[Tensor]) -> list[Tensor]:
     return out[::-1]
 
 
-def backward(
-    tensor: Tensor, gradient: Any = None, retain_graph: bool = False
-) -> None:
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
     from retroprop.tensor import Tensor
 
@@ -427,9 +437,7 @@ def gradcheck(
         with no_grad():
             return float(np.sum(fn(*inputs).data * v))
 
-    analytic = grad(
-        [out], [x for x in inputs if x.requires_grad], [Tensor(v)], allow_unused=True
-    )
+    analytic = grad([out], [x for x in inputs if x.requires_grad], [Tensor(v)], allow_unused=True)
     k = 0
     for i, x in enumerate(inputs):
         if not x.requires_grad:

@@ -88,7 +88,9 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, requires_grad, dtype=_float(dtype))
 
 
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None) -> Tensor:
+def randint(
+    low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None
+) -> Tensor:
     """Integers in [low, high) (or [0, low) when ``high`` is omitted), int64 by default."""
     if high is None:
         low, high = 0, low

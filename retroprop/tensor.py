@@ -253,8 +253,7 @@ class Tensor:
             )
         if not requires_grad and self._ctx is not None:
             raise RuntimeError(
-                "requires_grad_(False): only leaf tensors can change requires_grad; "
-                "use .detach()"
+                "requires_grad_(False): only leaf tensors can change requires_grad; use .detach()"
             )
         self.requires_grad = requires_grad
         return self

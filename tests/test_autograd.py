@@ -147,7 +147,10 @@ def test_detect_anomaly_names_the_forward_op():
 def test_detect_anomaly_in_backward():
     x = rp.tensor([0.0, 1.0], requires_grad=True)
     y = x.sqrt().sum()
-    with rp.detect_anomaly(), pytest.raises(RuntimeError, match="Sqrt produced inf in its backward"):
+    with (
+        rp.detect_anomaly(),
+        pytest.raises(RuntimeError, match="Sqrt produced inf in its backward"),
+    ):
         y.backward()
     assert rp.autograd.detect_anomaly is rp.detect_anomaly
 
@@ -174,7 +177,11 @@ def test_gradcheck_requires_float64():
 
 def test_backward_matches_torch_on_a_small_network():
     rng = np.random.default_rng(0)
-    x, w1, w2 = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal((5, 2))
+    x, w1, w2 = (
+        rng.standard_normal((4, 3)),
+        rng.standard_normal((3, 5)),
+        rng.standard_normal((5, 2)),
+    )
 
     def f(lib):
         def run(x, w1, w2):

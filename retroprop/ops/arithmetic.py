@@ -223,7 +223,9 @@ class Cos(Function):
 class Clamp(Function):
     """z = min(max(x, lo), hi);  dz/dx = 1 where lo <= x <= hi (bounds included), else 0."""
 
-    def forward(self, x: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, lo: float | None = None, hi: float | None = None
+    ) -> np.ndarray:
         self.save_for_backward(x)
         self.bounds = (lo, hi)
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
