@@ -1,0 +1,102 @@
+"""retroprop: deep learning from scratch on NumPy, every derivative explicit.
+
+import retroprop as rp
+import retroprop.nn as nn
+import retroprop.nn.functional as F
+"""
+
+from retroprop import autograd, data, optim, utils
+from retroprop.autograd import (
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from retroprop.creation import (
+    arange,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from retroprop.io import load, save
+from retroprop.ops.arithmetic import (
+    abs,
+    add,
+    clamp,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sign,
+    sin,
+    sqrt,
+    sub,
+    where,
+)
+from retroprop.ops.indexing import gather
+from retroprop.ops.linalg import einsum, matmul
+from retroprop.ops.reduce import (
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    std,
+    sum,
+    var,
+)
+from retroprop.ops.shape import (
+    cat,
+    chunk,
+    flatten,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+)
+from retroprop.random import get_rng_state, manual_seed, seed, set_rng_state
+from retroprop.tensor import (
+    Tensor,
+    bool_,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    set_default_dtype,
+)
+from retroprop.threads import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
+
+# imported last: retroprop.nn builds on every name above
+from retroprop.nn.summary import summary  # noqa: E402
