@@ -192,3 +192,18 @@ def test_backward_matches_torch_on_a_small_network():
 
     assert_parity(f("rp"), f("torch"), [x, w1, w2])
     check_grad(f("rp"), [x, w1, w2])
+
+
+def test_tensor_reached_by_a_short_and_a_deep_path_gets_both_gradients():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4))
+
+    def f(lib):
+        def run(t):
+            n = (t * t).sum(1, keepdim=True).sqrt() if lib == "rp" else t.norm(dim=1, keepdim=True)
+            return t / n
+
+        return run
+
+    assert_parity(f("rp"), f("torch"), [x])
+    check_grad(f("rp"), [x])

@@ -1,0 +1,56 @@
+"""Neural-network modules (PyTorch's names, arguments and layouts)."""
+
+from retroprop.nn import functional, init, utils
+from retroprop.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+    Threshold,
+)
+from retroprop.nn.attention import MultiheadAttention
+from retroprop.nn.containers import ModuleDict, ModuleList, Sequential
+from retroprop.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from retroprop.nn.dropout import Dropout, Dropout2d, GaussianNoise
+from retroprop.nn.flatten import Flatten, Unflatten
+from retroprop.nn.linear import Identity, Linear
+from retroprop.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from retroprop.nn.module import Module
+from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from retroprop.nn.parameter import Parameter
+from retroprop.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from retroprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from retroprop.nn.sparse import Embedding
+from retroprop.nn.transformer import (
+    TransformerEncoder,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)
+from retroprop.nn.upsampling import Upsample
