@@ -12,3 +12,5 @@ __all__ = [
     "default_collate",
     "random_split",
 ]
+
+from retroprop.data import datasets
