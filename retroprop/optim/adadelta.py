@@ -59,21 +59,14 @@ class Adadelta(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
-        weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        for p, g in self._gradients(group):
+            w = p.data
             state = self.state[p]
             if not state:
                 state["step"] = 0
                 state["square_avg"] = np.zeros_like(w)
                 state["acc_delta"] = np.zeros_like(w)
             state["step"] += 1
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                g = g + weight_decay * w
             v, u = state["square_avg"], state["acc_delta"]
             tmp = np.multiply(g, g)
             tmp *= 1.0 - rho

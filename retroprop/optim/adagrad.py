@@ -75,19 +75,12 @@ class Adagrad(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
-        weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        for p, g in self._gradients(group):
+            w = p.data
             if not self.state[p]:
                 self._init_state(p)  # a parameter added by add_param_group
             state = self.state[p]
             state["step"] += 1
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                g = g + weight_decay * w
             s = state["sum"]
             tmp = np.multiply(g, g)
             s += tmp

@@ -76,12 +76,10 @@ class Adam(Optimizer):
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
         weight_decay = float(group["weight_decay"])
-        amsgrad, maximize = group["amsgrad"], group["maximize"]
+        amsgrad = group["amsgrad"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        for p, g in self._gradients(group, l2=not decoupled):
+            w = p.data
             state = self.state[p]
             if not state:
                 state["step"] = 0
@@ -92,13 +90,8 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                if decoupled:
-                    w *= 1.0 - lr * weight_decay
-                else:
-                    g = g + weight_decay * w
+            if decoupled and weight_decay != 0:
+                w *= 1.0 - lr * weight_decay
             # one scratch array serves every intermediate below
             tmp = np.subtract(g, m)
             tmp *= 1.0 - beta1

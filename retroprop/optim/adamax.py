@@ -58,21 +58,14 @@ class Adamax(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        for p, g in self._gradients(group):
+            w = p.data
             state = self.state[p]
             if not state:
                 state["step"] = 0
                 state["exp_avg"] = np.zeros_like(w)
                 state["exp_inf"] = np.zeros_like(w)
             state["step"] += 1
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                g = g + weight_decay * w
             m, u = state["exp_avg"], state["exp_inf"]
             tmp = np.subtract(g, m)
             tmp *= 1.0 - beta1

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -150,6 +150,22 @@ class Optimizer:
         raise NotImplementedError
 
     # ---- saving and restoring ---------------------------------------------------------
+    def _gradients(self, group: dict[str, Any], l2: bool = True) -> Iterator[tuple[Tensor, Any]]:
+        """Each parameter of ``group`` that has a gradient, with the gradient every rule starts
+        from: ``-g`` when ``maximize``, plus ``weight_decay * w`` (the L2 penalty's gradient)
+        when ``l2`` (AdamW decays the weights itself and passes ``l2=False``)."""
+        weight_decay = float(group.get("weight_decay", 0.0))
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            if maximize:
+                g = np.negative(g)
+            if l2 and weight_decay != 0:
+                g = g + weight_decay * p.data
+            yield p, g
+
     def state_dict(self) -> dict[str, Any]:
         """The optimiser's state and hyper-parameters, parameters replaced by their index.
 

@@ -66,12 +66,9 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-        weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
-        centered, maximize = group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
+        momentum, centered = float(group["momentum"]), group["centered"]
+        for p, g in self._gradients(group):
+            w = p.data
             state = self.state[p]
             if not state:
                 state["step"] = 0
@@ -81,10 +78,6 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = np.zeros_like(w)
             state["step"] += 1
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                g = g + weight_decay * w
             v = state["square_avg"]
             tmp = np.multiply(g, g)
             tmp *= 1.0 - alpha

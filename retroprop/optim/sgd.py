@@ -70,16 +70,9 @@ class SGD(Optimizer):
         lr = float(group["lr"])
         momentum = float(group["momentum"])
         dampening = float(group["dampening"])
-        weight_decay = float(group["weight_decay"])
-        nesterov, maximize = group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w, g = p.data, p.grad.data
-            if maximize:
-                g = np.negative(g)
-            if weight_decay != 0:
-                g = g + weight_decay * w
+        nesterov = group["nesterov"]
+        for p, g in self._gradients(group):
+            w = p.data
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
