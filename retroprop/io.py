@@ -35,13 +35,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from typing import Any
 
 import numpy as np
 import safetensors
 import safetensors.numpy
 
+from retroprop._files import atomic_write_bytes
 from retroprop.creation import from_numpy
 from retroprop.tensor import Tensor
 
@@ -129,26 +129,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: folder {folder!r} does not exist")
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        # safetensors.numpy.save_file would write the file itself (readable by its owner
-        # only); taking the bytes lets us write, flush and fsync a file with the usual mode
-        data = safetensors.numpy.save(tensors, metadata=metadata)
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    if os.name == "posix":  # make the rename itself durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    # safetensors.numpy.save_file would write the file itself (readable by its owner only);
+    # taking the bytes lets us write it atomically with the usual mode
+    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
 
 
 def _check_header(f: Any, size: int) -> dict[str, str]:

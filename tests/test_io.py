@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retroprop as rp
-import retroprop.io as rio
+import retroprop._files
 import retroprop.nn as nn
 
 
@@ -178,7 +178,7 @@ def test_failed_save_keeps_previous_file_and_removes_temporary(tmp_path, monkeyp
         raise OSError(f"injected {failure} failure")
 
     if failure == "mid-write":
-        monkeypatch.setattr(rio, "open", _FailingFile, raising=False)
+        monkeypatch.setattr(retroprop._files, "open", _FailingFile, raising=False)
     elif failure == "serialize":
         monkeypatch.setattr(safetensors.numpy, "save", fail)
     else:

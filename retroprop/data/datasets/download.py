@@ -17,7 +17,6 @@ import http.client
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import urllib.error
 import urllib.parse
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from retroprop._files import commit, write_temp
 from retroprop.data.datasets.root import ENV_VAR, dataset_folder
 
 # what a failed fetch raises: OSError covers URLError, HTTPError, timeouts and refused
@@ -360,17 +360,8 @@ def _check_host_resolves(url: str, timeout: float) -> None:
 
 
 def _write_part(folder: Path, stream: BinaryIO) -> Path:
-    """Copy ``stream`` into a new hidden ``.part`` file in ``folder``, flushed to disk."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".download-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(stream, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        os.unlink(name)
-        raise
-    return Path(name)
+    """Copy ``stream`` into a new hidden temporary file in ``folder``, flushed to disk."""
+    return write_temp(folder, lambda out: shutil.copyfileobj(stream, out, 1 << 20), "download")
 
 
 def _install(part: Path, folder: Path, f: RemoteFile, origin: str, errors: list[str]) -> bool:
@@ -382,11 +373,5 @@ def _install(part: Path, folder: Path, f: RemoteFile, origin: str, errors: list[
             part.unlink()
             errors.append(f"{origin}: {kind} is {got[kind]}, expected {expected}; not written")
             return False
-    os.replace(part, folder / f.name)
-    if os.name == "posix":  # make the rename itself durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    commit(part, folder / f.name)
     return True
