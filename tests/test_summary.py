@@ -105,3 +105,29 @@ def test_failing_forward_names_the_layers_reached():
         rp.summary(MLP(), (100,))
     with pytest.raises(TypeError, match="expected a Module"):
         rp.summary(np.ones(3), (3,))
+
+
+def test_course_keras_cnn_parameter_counts():
+    """The course's check on the Keras CNN for 32x32x3 images (seed 004): Conv2D(32, 3x3)
+    relu, MaxPooling2D(2), Conv2D(64, 3x3) relu, MaxPooling2D(2), Conv2D(64, 3x3) relu gives
+    896, 18,496 and 36,928 parameters (3x3xC_in weights + 1 bias per filter), 56,320 in all,
+    and Keras's output shapes 30x30x32, 15x15x32, 13x13x64, 6x6x64, 4x4x64 (NCHW here)."""
+    model = nn.Sequential(
+        nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 64, 3), nn.ReLU(),
+    )  # fmt: skip
+    stats = rp.summary(model, (3, 32, 32))
+    rows = [(r.type_name, r.output_shape, r.num_params) for r in stats.summary_list[1:]]
+    assert rows == [
+        ("Conv2d", (1, 32, 30, 30), 896),
+        ("ReLU", (1, 32, 30, 30), 0),
+        ("MaxPool2d", (1, 32, 15, 15), 0),
+        ("Conv2d", (1, 64, 13, 13), 18_496),
+        ("ReLU", (1, 64, 13, 13), 0),
+        ("MaxPool2d", (1, 64, 6, 6), 0),
+        ("Conv2d", (1, 64, 4, 4), 36_928),
+        ("ReLU", (1, 64, 4, 4), 0),
+    ]
+    assert stats.total_params == stats.trainable_params == 56_320
+    assert "Total params: 56,320" in str(stats)

@@ -22,10 +22,12 @@ from retroprop.diy.activation import (
     Threshold,
 )
 from retroprop.diy.autoencoder import AutoEncoder
+from retroprop.diy.conv import Conv1D, Conv2D
 from retroprop.diy.linear import Linear
 from retroprop.diy.loss import BCE, CE, NLL, CrossEntropyCriterion, Hinge, MAELoss, MSELoss
 from retroprop.diy.module import Loss, Module
 from retroprop.diy.optim import SGD, Optim
+from retroprop.diy.pool import AvgPool1D, Flatten, MaxPool1D, MaxPool2D
 from retroprop.diy.sequential import Sequential
 
 __all__ = [
@@ -34,13 +36,19 @@ __all__ = [
     "NLL",
     "SGD",
     "AutoEncoder",
+    "AvgPool1D",
+    "Conv1D",
+    "Conv2D",
     "CrossEntropyCriterion",
+    "Flatten",
     "Hinge",
     "Linear",
     "LogSoftMax",
     "Loss",
     "MAELoss",
     "MSELoss",
+    "MaxPool1D",
+    "MaxPool2D",
     "Module",
     "Optim",
     "ReLU",

@@ -1,0 +1,120 @@
+"""What the benchmark scripts share: thread limits, alternating timing, peak memory of a
+separate process per library, a cProfile view and the Markdown table.
+
+A script defines ``LIBS`` (name -> function that builds the model and returns a ``step``
+closure), calls :func:`parse_args`, then :func:`run_child` when it was started to measure one
+library's memory, and otherwise :func:`peak_rss_mb` (first, see there), :func:`alternate`
+and :func:`print_table`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+Step = Callable[[], object]
+
+
+def parse_args(doc: str, libs: list[str], threads: int = 1, steps: int = 30) -> argparse.Namespace:
+    """--steps, --threads, --profile, and the hidden --memory-of LIB used by peak_rss_mb."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=steps, help="timed steps per library")
+    ap.add_argument("--threads", type=int, default=threads, help="BLAS/torch threads")
+    ap.add_argument(
+        "--profile", action="store_true", help="print where retroprop's step spends its time"
+    )
+    ap.add_argument("--memory-of", choices=sorted(libs), help=argparse.SUPPRESS)
+    return ap.parse_args()
+
+
+def set_threads(lib: str | None, n: int) -> None:
+    """Limit one library (torch, or retroprop / NumPy's BLAS), or both when None, to n threads."""
+    if lib in (None, "torch"):
+        import torch
+
+        torch.set_num_threads(n)
+    if lib != "torch":
+        import retroprop as rp
+
+        rp.set_num_threads(n)
+
+
+def run_child(make: Callable[[], Step], lib: str, steps: int, threads: int) -> None:
+    """In the process started by peak_rss_mb: build one library's step, run it, print the
+    process's peak RSS in MB."""
+    set_threads(lib, threads)
+    step = make()
+    for _ in range(steps):
+        step()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def peak_rss_mb(script: str, lib: str, steps: int, threads: int) -> float:
+    """Peak RSS (MB) of a fresh ``python script --memory-of lib`` running ``steps`` steps.
+
+    Call it before this process imports the libraries: on Linux a child's peak RSS starts from
+    its parent's size at the fork, so a large parent would inflate every measurement.
+    """
+    cmd = [sys.executable, script, "--memory-of", lib, "--steps", str(steps)]
+    cmd += ["--threads", str(threads)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def alternate(steps: dict[str, Step], n: int, warmup: int = 3) -> dict[str, float]:
+    """Median ms per step of each library, timing them in turn, n rounds after a warm-up."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(n):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[name].append((time.perf_counter() - t0) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def profile(step: Step, n: int, top: int = 30) -> None:
+    """cProfile of n steps after a warm-up, sorted by own time (tottime)."""
+    for _ in range(3):
+        step()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        step()
+    prof.disable()
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(top)
+    by_file: dict[str, float] = {}
+    for (path, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        key = path.split("retroprop/", 1)[-1] if "retroprop/" in path else "other"
+        by_file[key] = by_file.get(key, 0.0) + own
+    total = sum(by_file.values())
+    print("own time by file (ms/step, share):")
+    for key, own in sorted(by_file.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {key:40s} {own / n * 1e3:8.1f}  {own / total:6.1%}")
+
+
+def print_table(
+    title: str,
+    med: dict[str, float],
+    mem: dict[str, float],
+    baselines: tuple[str, ...] = ("torch",),
+) -> None:
+    """A Markdown table: median ms/step, its ratio to each baseline, peak RSS and its ratio."""
+    print(title)
+    print()
+    ratios = "".join(f" ratio to {b} |" for b in baselines)
+    print(f"| library | median ms/step |{ratios} peak RSS (MB) | RSS ratio to torch |")
+    print("|---" * (4 + len(baselines)) + "|")
+    for name in med:
+        r = "".join(f" {med[name] / med[b]:.2f} |" for b in baselines)
+        print(f"| {name} | {med[name]:.2f} |{r} {mem[name]:.0f} | {mem[name] / mem['torch']:.2f} |")

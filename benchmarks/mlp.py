@@ -1,0 +1,144 @@
+"""One training step of an MLP 784-1000-500-10 (ReLU, cross-entropy, SGD), batch 128, float32:
+retroprop vs PyTorch vs a hand-written NumPy step, in one run, alternating, same threads.
+
+    python benchmarks/mlp.py [--steps 30] [--threads 1] [--profile]
+
+Prints a Markdown table of median ms/step, the ratios, and each library's peak memory (peak RSS
+of a separate process that builds the model and runs steps). ``--profile`` prints instead
+where retroprop's step spends its time (cProfile, own time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from common import (
+    alternate,
+    parse_args,
+    peak_rss_mb,
+    print_table,
+    profile,
+    run_child,
+    set_threads,
+)
+
+SIZES = (784, 1000, 500, 10)
+BATCH = 128
+LR = 0.01
+
+
+def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], BATCH)
+    weights = []
+    for i, o in zip(SIZES[:-1], SIZES[1:]):
+        bound = 1 / np.sqrt(i)
+        weights.append(rng.uniform(-bound, bound, (o, i)).astype(np.float32))
+        weights.append(rng.uniform(-bound, bound, o).astype(np.float32))
+    return x, y, weights
+
+
+def retroprop_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
+    import retroprop as rp
+    import retroprop.nn as nn
+    import retroprop.nn.functional as F
+
+    layers = []
+    for i, o in zip(SIZES[:-1], SIZES[1:]):
+        layers += [nn.Linear(i, o), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    model.load_state_dict({k: w for k, w in zip(model.state_dict(), weights)})
+    opt = rp.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = rp.tensor(x), rp.tensor(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
+    import torch
+
+    layers: list[torch.nn.Module] = []
+    for i, o in zip(SIZES[:-1], SIZES[1:]):
+        layers += [torch.nn.Linear(i, o), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    model.load_state_dict(
+        {k: torch.from_numpy(w.copy()) for k, w in zip(model.state_dict(), weights)}
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def numpy_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
+    """The same step written by hand: the floor for any NumPy library."""
+    w = [a.copy() for a in weights]
+    n = len(y)
+
+    def step() -> None:
+        acts = [x]
+        h = x
+        for k in range(0, len(w), 2):
+            h = h @ w[k].T
+            h += w[k + 1]
+            if k + 2 < len(w):
+                np.maximum(h, 0, out=h)
+            acts.append(h)
+        z = acts[-1]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(n), y] -= 1
+        g = p / n
+        for k in range(len(w) - 2, -1, -2):
+            a = acts[k // 2]
+            gw = g.T @ a
+            gb = g.sum(axis=0)
+            if k > 0:
+                g = g @ w[k]
+                g *= a > 0
+            w[k] -= LR * gw
+            w[k + 1] -= LR * gb
+
+    return step
+
+
+LIBS = {"retroprop": retroprop_step, "torch": torch_step, "numpy": numpy_step}
+
+
+def main() -> None:
+    args = parse_args(__doc__, list(LIBS), threads=1, steps=30)
+    x, y, weights = make_data()
+    if args.memory_of:
+        make = LIBS[args.memory_of]
+        run_child(lambda: make(x, y, weights), args.memory_of, args.steps, args.threads)
+        return
+    if args.profile:
+        set_threads("retroprop", args.threads)
+        profile(retroprop_step(x, y, weights), args.steps)
+        return
+    mem = {name: peak_rss_mb(__file__, name, 10, args.threads) for name in LIBS}
+    set_threads(None, args.threads)
+    med = alternate({name: make(x, y, weights) for name, make in LIBS.items()}, args.steps)
+    print_table(
+        f"MLP 784-1000-500-10, batch {BATCH}, float32, {args.threads} thread(s), "
+        f"{args.steps} alternating steps",
+        med,
+        mem,
+        baselines=("torch", "numpy"),
+    )
+
+
+if __name__ == "__main__":
+    main()
