@@ -99,4 +99,6 @@ from retroprop.threads import get_num_threads, set_num_threads
 __version__ = "0.1.0"
 
 # imported last: retroprop.nn builds on every name above
+import retroprop.viz as viz  # noqa: E402  (matplotlib loads on a plot's first use)
+from retroprop import train  # noqa: E402  (imports without the lab extra)
 from retroprop.nn.summary import summary  # noqa: E402
