@@ -20,7 +20,7 @@ returns has no graph of its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -195,8 +195,11 @@ class Function:
         self._versions = []
 
 
-def _toposort(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` that take part in the gradient, inputs before outputs."""
+def _toposort(root: Tensor, constants: bool = False) -> list[Tensor]:
+    """Tensors reachable from ``root``, each once, inputs before outputs.
+
+    Only tensors that take part in the gradient, unless ``constants`` (for drawing the graph).
+    """
     order: list[Tensor] = []
     seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
@@ -213,9 +216,11 @@ def _toposort(root: Tensor) -> list[Tensor]:
         seen.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
-            for parent in node._ctx.inputs:
-                if parent.requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
+            stack.extend(
+                (p, False)
+                for p in reversed(node._ctx.inputs)
+                if (constants or p.requires_grad) and id(p) not in seen
+            )
     return order
 
 
@@ -466,6 +471,6 @@ def gradcheck(
     return True
 
 
-def iter_graph(root: Tensor) -> Iterator[Tensor]:
-    """The tensors of the graph behind ``root``, inputs first (for drawing it)."""
-    yield from _toposort(root)
+def iter_graph(root: Tensor) -> list[Tensor]:
+    """Every tensor of the graph behind ``root``, constants included, inputs first."""
+    return _toposort(root, constants=True)

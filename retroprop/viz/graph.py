@@ -71,25 +71,6 @@ def summarize(array: np.ndarray, max_values: int = 6) -> str:
     return f"min {array.min():.4g}  mean {array.mean():.4g}  max {array.max():.4g}"
 
 
-def _walk(root: Tensor) -> list[Tensor]:
-    """Every tensor behind ``root``, constants included, each once, inputs first."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            stack.extend((p, False) for p in reversed(node._ctx.inputs) if id(p) not in seen)
-    return order
-
-
 def _all_grads(root: Tensor, nodes: list[Tensor]) -> dict[int, np.ndarray]:
     """d(root)/d(node) for every node that takes part in the gradient (root must be a scalar)."""
     if not root.requires_grad:
@@ -150,7 +131,7 @@ def graph(
     if not isinstance(tensor, Tensor):
         raise TypeError(f"graph: expected a Tensor, got {type(tensor).__name__}")
     label_of = {id(t): name for name, t in (names or {}).items()}
-    nodes = _walk(tensor)
+    nodes = autograd.iter_graph(tensor)
     computed = _all_grads(tensor, nodes) if grads else {}
     ids = {id(t): f"t{i}" for i, t in enumerate(nodes)}
 
