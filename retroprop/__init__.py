@@ -34,6 +34,7 @@ from retroprop.creation import (
     zeros_like,
 )
 from retroprop.io import load, save
+from retroprop.memory import keep_freed_memory
 from retroprop.ops.arithmetic import (
     abs,
     add,

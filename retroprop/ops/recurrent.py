@@ -28,8 +28,6 @@ are then views of one array.
 
 from __future__ import annotations
 
-import math
-import weakref
 from typing import Any
 
 import numpy as np
@@ -41,44 +39,6 @@ from retroprop.autograd import Function
 # gradient is a multiple of dL/dc, (i, f, g), the blocks [1, 4).
 _LSTM_ORDER = np.array([3, 0, 1, 2])
 _LSTM_BACK = np.argsort(_LSTM_ORDER)
-
-
-class _Pool:
-    """Memory for the big (T, B, H)-sized arrays, reused from call to call.
-
-    NumPy hands the memory of a big array back to the operating system when the array dies,
-    and the next call pays a page fault for every page it touches again: for an LSTM training
-    step that is thousands of faults, a large part of the step's time. An array made by
-    :meth:`empty` lives as long as any view of it (NumPy's views keep it alive) and its memory
-    then returns to the pool, which keeps up to ``limit`` bytes of unused memory.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.kept = 0
-        self.free: dict[int, list[bytearray]] = {}
-
-    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        dtype = np.dtype(dtype)
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes == 0:
-            return np.empty(shape, dtype)
-        try:
-            raw = self.free[nbytes].pop()
-            self.kept -= nbytes
-        except (KeyError, IndexError):
-            raw = bytearray(nbytes)
-        flat = np.frombuffer(raw, dtype)  # views of it keep ``flat`` (not raw) alive
-        weakref.finalize(flat, self._give_back, raw).atexit = False
-        return flat.reshape(shape)
-
-    def _give_back(self, raw: bytearray) -> None:
-        if self.kept + len(raw) <= self.limit:
-            self.free.setdefault(len(raw), []).append(raw)
-            self.kept += len(raw)
-
-
-_pool = _Pool(limit=128 * 2**20)
 
 
 def _steps(n: int, reverse: bool) -> range:
@@ -100,7 +60,7 @@ def _project(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None) -> np.ndarra
     """x_t W_g^T + b_g for every step and gate, gate-major: (gates, T, B, H) from w (G, H, I)."""
     t, b, _ = x.shape
     gates, hidden = w.shape[:2]
-    a = _pool.empty((gates, t * b, hidden), x.dtype)
+    a = np.empty((gates, t * b, hidden), x.dtype)
     np.matmul(x.reshape(t * b, -1), w.transpose(0, 2, 1), out=a)
     if bias is not None:
         a += bias[:, None]
@@ -117,7 +77,7 @@ def _trajectory(h0: np.ndarray, t: int, reverse: bool, extra: int = 0) -> tuple[
     """The (T + 1 + extra, B, H) array that holds the initial state and h_1..h_T in time order
     (h0 first, or last when ``reverse``), and the offset ``k`` such that step s writes its
     state at index s + k and reads the previous one at index s + 1 - k."""
-    traj = _pool.empty((t + 1 + extra,) + h0.shape, h0.dtype)
+    traj = np.empty((t + 1 + extra,) + h0.shape, h0.dtype)
     k = 0 if reverse else 1
     traj[t if reverse else 0] = h0
     return traj, k
@@ -236,7 +196,7 @@ class GRUSequence(Function):
         a = _project(x, _gates(w_ih, 3, None, half), bias)
         w_t = _recurrent_weight(_gates(w_hh, 3, None, half))
         r, z, n = a
-        u = _pool.empty((t, b, hidden), x.dtype)
+        u = np.empty((t, b, hidden), x.dtype)
         y, k = _trajectory(h0, t, reverse)
         tmp3 = np.empty((3, b, hidden), x.dtype)
         tmp = np.empty((b, hidden), x.dtype)
@@ -268,8 +228,8 @@ class GRUSequence(Function):
         p_n = (1 - z) * (1 - n * n)
         p_z = (prev - n) * z * (1 - z)
         p_r = u * r * (1 - r)
-        dz = _pool.empty(a.shape, a.dtype)  # hidden side: [dz_r, dz_z, dz_n r]
-        dz_n = _pool.empty(n.shape, n.dtype)
+        dz = np.empty(a.shape, a.dtype)  # hidden side: [dz_r, dz_z, dz_n r]
+        dz_n = np.empty(n.shape, n.dtype)
         w_h = _gates(w_hh, 3)
         tmp3 = np.empty((3,) + y.shape[1:], y.dtype)
         tmp = np.empty_like(y[0])
@@ -318,7 +278,7 @@ class LSTMSequence(Function):
         o, i, f, gg = a
         y, k = _trajectory(h0, t, reverse, extra=1)
         cs, _ = _trajectory(c0, t, reverse)
-        tanh_c = _pool.empty((t,) + h0.shape, x.dtype)
+        tanh_c = np.empty((t,) + h0.shape, x.dtype)
         tmp4 = np.empty((4,) + h0.shape, x.dtype)
         tmp = np.empty_like(h0)
         for s in _steps(t, reverse):
@@ -346,10 +306,10 @@ class LSTMSequence(Function):
         o, i, f, gg = a
         # local derivatives of all steps at once (see the class docstring):
         # dc += dh * s_c,  [dz_o, dz_i, dz_f, dz_g] = [dh, dc, dc, dc] * q
-        s_c = np.multiply(tanh_c, tanh_c, out=_pool.empty(tanh_c.shape, tanh_c.dtype))
+        s_c = np.multiply(tanh_c, tanh_c, out=np.empty(tanh_c.shape, tanh_c.dtype))
         np.subtract(1, s_c, out=s_c)
         s_c *= o
-        q = _pool.empty(a.shape, a.dtype)
+        q = np.empty(a.shape, a.dtype)
         for j, gate, factor in ((0, o, tanh_c), (1, i, gg), (2, f, cs[1 - k : t + 1 - k])):
             np.subtract(1, gate, out=q[j])
             q[j] *= gate

@@ -1,0 +1,180 @@
+"""The Tensor type: factories, dtype rules, conversions, in-place methods, the seeded
+generator, thread and memory settings."""
+
+import copy
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        ([1.0, 2.0], np.float32),
+        (np.array([1.0, 2.0]), np.float32),  # float64 arrays become the default dtype
+        ([1, 2], np.int64),
+        (np.array([1, 2], np.int32), np.int64),
+        ([True, False], np.bool_),
+        (3.5, np.float32),
+    ],
+)
+def test_constructor_dtype_rules(data, dtype):
+    assert rp.tensor(data).dtype == dtype
+    assert rp.Tensor(data).dtype == dtype
+
+
+def test_dtype_argument_and_conversions():
+    t = rp.tensor([1.5, -2.5], dtype=rp.float64)
+    assert t.dtype == np.float64
+    assert t.float().dtype == np.float32 and t.double() is t
+    assert t.long().tolist() == [1, -2]
+    assert t.to(rp.float32).dtype == np.float32
+    assert t.bool().dtype == np.bool_
+
+
+def test_cast_is_differentiable_and_gives_gradient_in_the_source_dtype():
+    x = rp.tensor([1.0, 2.0], requires_grad=True)
+    (x.double() * 3).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_default_dtype_can_be_changed_and_restored():
+    rp.set_default_dtype(rp.float64)
+    try:
+        assert rp.tensor([1.0]).dtype == np.float64
+        assert rp.zeros(2).dtype == np.float64
+    finally:
+        rp.set_default_dtype(rp.float32)
+    assert rp.tensor([1.0]).dtype == np.float32
+    with pytest.raises(TypeError, match="floating dtype"):
+        rp.set_default_dtype(np.int64)
+
+
+def test_factories_match_torch_shapes_and_dtypes():
+    pairs = [
+        (rp.zeros(2, 3), torch.zeros(2, 3)),
+        (rp.ones((2, 3)), torch.ones((2, 3))),
+        (rp.full((2,), 7.0), torch.full((2,), 7.0)),
+        (rp.full((2,), 7), torch.full((2,), 7)),
+        (rp.eye(3), torch.eye(3)),
+        (rp.arange(5), torch.arange(5)),
+        (rp.arange(0, 1, 0.25), torch.arange(0, 1, 0.25)),
+        (rp.linspace(0, 1, 5), torch.linspace(0, 1, 5)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+        assert ours.dtype == theirs.numpy().dtype
+    x = rp.randn(4, 5, dtype=rp.float64)
+    for like in (rp.zeros_like, rp.ones_like, rp.rand_like, rp.randn_like):
+        y = like(x)
+        assert y.shape == x.shape and y.dtype == np.float64
+    assert rp.full_like(x, 2.0).data.max() == 2.0
+
+
+def test_random_factories_are_seeded_and_have_the_right_statistics():
+    rp.manual_seed(3)
+    a = rp.randn(10_000)
+    rp.manual_seed(3)
+    b = rp.randn(10_000)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert abs(float(a.data.mean())) < 0.05 and abs(float(a.data.std()) - 1) < 0.05
+    u = rp.rand(10_000)
+    assert u.data.min() >= 0 and u.data.max() < 1 and abs(float(u.data.mean()) - 0.5) < 0.02
+    r = rp.randint(3, 7, (1000,))
+    assert r.dtype == np.int64 and set(np.unique(r.data)) == {3, 4, 5, 6}
+    assert sorted(rp.randperm(6).tolist()) == list(range(6))
+    with pytest.raises(ValueError, match="low < high"):
+        rp.randint(5, 5, (2,))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        rp.manual_seed(-1)
+
+
+def test_rng_state_round_trip_reproduces_the_next_draws():
+    rp.manual_seed(0)
+    state = rp.get_rng_state()
+    a = rp.rand(5)
+    rp.set_rng_state(state)
+    np.testing.assert_array_equal(rp.rand(5).data, a.data)
+
+
+def test_item_numpy_array_and_repr():
+    t = rp.tensor([[1.0, 2.0]])
+    assert rp.tensor([2.5]).item() == 2.5
+    with pytest.raises(ValueError, match=r"one element.*\(1, 2\)"):
+        t.item()
+    assert np.asarray(t).shape == (1, 2)
+    assert t.T.shape == (2, 1)
+    assert "tensor(" in repr(t)
+    w = rp.tensor([1.0], requires_grad=True)
+    assert "requires_grad=True" in repr(w)
+    assert "grad_fn=<Mul>" in repr(w * 2)
+    with pytest.raises(RuntimeError, match=r"detach\(\)"):
+        w.numpy()
+    assert w.detach().numpy() is w.data
+
+
+def test_requires_grad_only_for_floating_tensors():
+    with pytest.raises(RuntimeError, match="floating point"):
+        rp.tensor([1, 2], requires_grad=True)
+    x = rp.tensor([1.0]).requires_grad_()
+    assert x.requires_grad and x.is_leaf
+
+
+def test_inplace_methods_bump_the_version_and_keep_the_array():
+    t = rp.zeros(3)
+    arr = t.data
+    t.add_(1).mul_(3).sub_(1).div_(2)
+    t[0] = 5.0
+    np.testing.assert_array_equal(t.data, [5.0, 1.0, 1.0])
+    assert t.data is arr and t._version[0] == 5
+    t.zero_()
+    assert not t.data.any()
+
+
+def test_deepcopy_copies_data_and_grad():
+    x = rp.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = copy.deepcopy(x)
+    y.data[0] = 9.0
+    assert x.data[0] == 1.0 and y.grad is not x.grad
+    np.testing.assert_array_equal(y.grad.data, x.grad.data)
+
+
+def test_set_num_threads_limits_blas():
+    rp.set_num_threads(1)
+    assert rp.get_num_threads() == 1
+    with pytest.raises(ValueError, match="positive integer"):
+        rp.set_num_threads(0)
+
+
+_FAULTS = """
+import resource, numpy as np, retroprop
+def step():  # a training step's pattern: many large arrays made, then all freed
+    arrays = [np.ones(500_000) for _ in range(20)]
+    del arrays
+step(); step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_freed_memory_is_reused_without_page_faults_unless_disabled():
+    def faults(keep: str) -> int:
+        env = {**os.environ, "RETROPROP_KEEP_FREED_MEMORY": keep}
+        out = subprocess.run([sys.executable, "-c", _FAULTS], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        return int(out.stdout)
+
+    pages = 20 * 500_000 * 8 // 4096
+    assert faults("0") > pages // 4  # the 80 MB went back to the OS and fault in again
+    assert faults("1") < pages // 100  # the 80 MB stayed in the process
