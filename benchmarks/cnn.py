@@ -13,16 +13,8 @@ prints instead where retroprop's step spends its time (cProfile, sorted by own t
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import pstats
-import resource
-import statistics
-import subprocess
-import sys
-import time
-
 import numpy as np
+from common import alternate, parse_args, peak_rss_mb, print_table, profile, run_child, set_threads
 
 BATCH = 64
 LR = 0.01
@@ -92,81 +84,26 @@ def torch_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}
 
 
-def set_threads(lib: str | None, n: int) -> None:
-    """Limit the library (both when None) to n threads."""
-    if lib in (None, "torch"):
-        import torch
-
-        torch.set_num_threads(n)
-    if lib in (None, "retroprop"):
-        import retroprop as rp
-
-        rp.set_num_threads(n)
-
-
-def peak_rss_mb(lib: str, steps: int, threads: int) -> float:
-    """Run ``steps`` steps of one library in a fresh process and return its peak RSS."""
-    cmd = [sys.executable, __file__, "--memory-of", lib, "--steps", str(steps)]
-    out = subprocess.run(cmd + ["--threads", str(threads)], capture_output=True, text=True,
-                         check=True)  # fmt: skip
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def profile(step, steps: int) -> None:
-    for _ in range(3):
-        step()
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(steps):
-        step()
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--memory-of", choices=sorted(LIBS), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-
+    args = parse_args(__doc__, list(LIBS), threads=1, steps=30)
     x, y, params = make_data()
     if args.memory_of:
-        set_threads(args.memory_of, args.threads)
-        step = LIBS[args.memory_of](x, y, params)
-        for _ in range(args.steps):
-            step()
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        make = LIBS[args.memory_of]
+        run_child(lambda: make(x, y, params), args.memory_of, args.steps, args.threads)
         return
     if args.profile:
         set_threads("retroprop", args.threads)
         profile(retroprop_step(x, y, params), args.steps)
         return
-    # before this process grows: a child's peak RSS counts its parent's size at the fork
-    mem = {name: peak_rss_mb(name, 10, args.threads) for name in LIBS}
+    mem = {name: peak_rss_mb(__file__, name, 10, args.threads) for name in LIBS}
     set_threads(None, args.threads)
-    steps = {name: make(x, y, params) for name, make in LIBS.items()}
-    for step in steps.values():  # warm-up
-        for _ in range(3):
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(args.steps):
-        for name, step in steps.items():
-            t0 = time.perf_counter()
-            step()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    med = {name: statistics.median(t) for name, t in times.items()}
-    print(f"CNN on 1x28x28, batch {BATCH}, float32, {args.threads} thread(s), "
-          f"{args.steps} alternating steps")  # fmt: skip
-    print()
-    print("| library | median ms/step | ratio to torch | peak RSS (MB) | RSS ratio to torch |")
-    print("|---|---|---|---|---|")
-    for name in steps:
-        print(
-            f"| {name} | {med[name]:.2f} | {med[name] / med['torch']:.2f} | {mem[name]:.0f} | "
-            f"{mem[name] / mem['torch']:.2f} |"
-        )
+    med = alternate({name: make(x, y, params) for name, make in LIBS.items()}, args.steps)
+    print_table(
+        f"CNN on 1x28x28, batch {BATCH}, float32, {args.threads} thread(s), "
+        f"{args.steps} alternating steps",
+        med,
+        mem,
+    )
 
 
 if __name__ == "__main__":

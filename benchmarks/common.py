@@ -49,23 +49,49 @@ def set_threads(lib: str | None, n: int) -> None:
 def run_child(make: Callable[[], Step], lib: str, steps: int, threads: int) -> None:
     """In the process started by peak_rss_mb: build one library's step, run it, print the
     process's peak RSS in MB."""
-    set_threads(lib, threads)
+    set_threads(lib, threads)  # imports the library
+    imported = _status_mb("VmRSS")
     step = make()
     for _ in range(steps):
         step()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_of_this_process_mb(), imported)
 
 
-def peak_rss_mb(script: str, lib: str, steps: int, threads: int) -> float:
-    """Peak RSS (MB) of a fresh ``python script --memory-of lib`` running ``steps`` steps.
+def peak_of_this_process_mb() -> float:
+    """Peak RSS of this process's own address space, in MB.
 
-    Call it before this process imports the libraries: on Linux a child's peak RSS starts from
-    its parent's size at the fork, so a large parent would inflate every measurement.
+    ``ru_maxrss`` would also count the parent's memory that the child had before ``exec``;
+    the kernel's high-water mark ``VmHWM`` starts afresh at ``exec``, so read it where it
+    exists.
+    """
+    hwm = _status_mb("VmHWM")
+    return hwm if hwm == hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(field: str) -> float:
+    """A memory field of /proc/self/status in MB (NaN where there is no /proc)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def peak_rss_mb(script: str, lib: str, steps: int, threads: int) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh ``python script --memory-of lib`` running ``steps`` steps, and
+    its RSS once the library was imported (so that peak - imported is what training used).
+
+    Called before this process imports the libraries, so that a child's memory never
+    includes theirs (see :func:`peak_of_this_process_mb`).
     """
     cmd = [sys.executable, script, "--memory-of", lib, "--steps", str(steps)]
     cmd += ["--threads", str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    peak, imported = out.stdout.strip().splitlines()[-1].split()
+    return float(peak), float(imported)
 
 
 def alternate(steps: dict[str, Step], n: int, warmup: int = 3) -> dict[str, float]:
@@ -106,15 +132,23 @@ def profile(step: Step, n: int, top: int = 30) -> None:
 def print_table(
     title: str,
     med: dict[str, float],
-    mem: dict[str, float],
+    mem: dict[str, tuple[float, float]],
     baselines: tuple[str, ...] = ("torch",),
 ) -> None:
-    """A Markdown table: median ms/step, its ratio to each baseline, peak RSS and its ratio."""
+    """A Markdown table: median ms/step and its ratio to each baseline; peak RSS, and the part
+    of it above the RSS right after importing the library (the training's own memory), with
+    its ratio to torch's."""
     print(title)
     print()
     ratios = "".join(f" ratio to {b} |" for b in baselines)
-    print(f"| library | median ms/step |{ratios} peak RSS (MB) | RSS ratio to torch |")
-    print("|---" * (4 + len(baselines)) + "|")
+    print(
+        f"| library | median ms/step |{ratios} peak RSS (MB) | peak above import (MB) |"
+        " ratio to torch |"
+    )
+    print("|---" * (5 + len(baselines)) + "|")
+    torch_use = mem["torch"][0] - mem["torch"][1]
     for name in med:
         r = "".join(f" {med[name] / med[b]:.2f} |" for b in baselines)
-        print(f"| {name} | {med[name]:.2f} |{r} {mem[name]:.0f} | {mem[name] / mem['torch']:.2f} |")
+        peak, imported = mem[name]
+        use = peak - imported
+        print(f"| {name} | {med[name]:.2f} |{r} {peak:.0f} | {use:.0f} | {use / torch_use:.2f} |")

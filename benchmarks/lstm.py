@@ -10,14 +10,8 @@ process that builds the model and runs steps).
 
 from __future__ import annotations
 
-import argparse
-import resource
-import statistics
-import subprocess
-import sys
-import time
-
 import numpy as np
+from common import alternate, parse_args, peak_rss_mb, print_table, profile, run_child, set_threads
 
 INPUT, HIDDEN, SEQ, BATCH, OUT = 32, 128, 50, 32, 1
 LR = 0.01
@@ -99,95 +93,26 @@ def torch_step(x: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray]):
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}
 
 
-def set_threads(n: int) -> None:
-    import torch
-
-    import retroprop as rp
-
-    rp.set_num_threads(n)
-    torch.set_num_threads(n)
-
-
-def peak_of_this_process_mb() -> float:
-    """Peak RSS since this program started. ru_maxrss would also count the parent's memory
-    that the child had before exec (the parent has both libraries loaded), so read the
-    kernel's high-water mark of the current address space where there is one."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def peak_rss_mb(lib: str, steps: int, threads: int) -> float:
-    """Run ``steps`` steps of one library in a fresh process and return its peak RSS."""
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--memory-of",
-            lib,
-            "--steps",
-            str(steps),
-            "--threads",
-            str(threads),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--memory-of", choices=sorted(LIBS), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-
+    args = parse_args(__doc__, list(LIBS), threads=1, steps=30)
     x, y, weights = make_data()
     if args.memory_of:
-        if args.memory_of == "torch":
-            import torch
-
-            torch.set_num_threads(args.threads)
-        else:
-            import retroprop as rp
-
-            rp.set_num_threads(args.threads)
-        step = LIBS[args.memory_of](x, y, weights)
-        for _ in range(args.steps):
-            step()
-        print(peak_of_this_process_mb())
+        make = LIBS[args.memory_of]
+        run_child(lambda: make(x, y, weights), args.memory_of, args.steps, args.threads)
         return
-
-    set_threads(args.threads)
-    steps = {name: make(x, y, weights) for name, make in LIBS.items()}
-    for step in steps.values():  # warm-up
-        for _ in range(3):
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(args.steps):
-        for name, step in steps.items():
-            t0 = time.perf_counter()
-            step()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    med = {name: statistics.median(t) for name, t in times.items()}
-    mem = {name: peak_rss_mb(name, 10, args.threads) for name in steps}
-    print(f"LSTM {INPUT}->{HIDDEN}, sequence {SEQ}, batch {BATCH}, Linear head + MSE, SGD, "
-          f"float32, {args.threads} thread(s), {args.steps} alternating steps")  # fmt: skip
-    print()
-    print("| library | median ms/step | ratio to torch | peak RSS (MB) | RSS ratio to torch |")
-    print("|---|---|---|---|---|")
-    for name in steps:
-        print(
-            f"| {name} | {med[name]:.2f} | {med[name] / med['torch']:.2f} | "
-            f"{mem[name]:.0f} | {mem[name] / mem['torch']:.2f} |"
-        )
+    if args.profile:
+        set_threads("retroprop", args.threads)
+        profile(retroprop_step(x, y, weights), args.steps)
+        return
+    mem = {name: peak_rss_mb(__file__, name, 10, args.threads) for name in LIBS}
+    set_threads(None, args.threads)
+    med = alternate({name: make(x, y, weights) for name, make in LIBS.items()}, args.steps)
+    print_table(
+        f"LSTM {INPUT}->{HIDDEN}, sequence {SEQ}, batch {BATCH}, Linear head + MSE, SGD, "
+        f"float32, {args.threads} thread(s), {args.steps} alternating steps",
+        med,
+        mem,
+    )
 
 
 if __name__ == "__main__":
