@@ -1,10 +1,10 @@
 """What the benchmark scripts share: thread limits, alternating timing, peak memory of a
 separate process per library, a cProfile view and the Markdown table.
 
-A script defines ``LIBS`` (name -> function that builds the model and returns a ``step``
-closure), calls :func:`parse_args`, then :func:`run_child` when it was started to measure one
-library's memory, and otherwise :func:`peak_rss_mb` (first, see there), :func:`alternate`
-and :func:`print_table`.
+A script defines ``LIBS`` (name -> function that builds the model from the data and returns a
+``step`` closure) and calls :func:`compare`, which measures memory in a child process per
+library (:func:`peak_rss_mb`), times the steps alternately (:func:`alternate`) and prints the
+table (:func:`print_table`), or profiles retroprop's step with ``--profile``.
 """
 
 from __future__ import annotations
@@ -94,14 +94,25 @@ def peak_rss_mb(script: str, lib: str, steps: int, threads: int) -> tuple[float,
     return float(peak), float(imported)
 
 
-def alternate(steps: dict[str, Step], n: int, warmup: int = 3) -> dict[str, float]:
-    """Median ms per step of each library, timing them in turn, n rounds after a warm-up."""
+def alternate(
+    steps: dict[str, Step], n: int, threads: int = 1, warmup: int = 3
+) -> dict[str, float]:
+    """Median ms per step of each library, timing them in turn, n rounds after a warm-up.
+
+    With several threads, a library's idle worker threads keep spinning for a while after its
+    last parallel call (OpenBLAS ~0.1 s), stealing cores from the next library's step. So each
+    turn then first pauses, runs one untimed step to wake the library's own threads, and
+    times the next one.
+    """
     for step in steps.values():
         for _ in range(warmup):
             step()
     times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(n):
         for name, step in steps.items():
+            if threads > 1:
+                time.sleep(0.3)
+                step()
             t0 = time.perf_counter()
             step()
             times[name].append((time.perf_counter() - t0) * 1e3)
@@ -152,3 +163,37 @@ def print_table(
         peak, imported = mem[name]
         use = peak - imported
         print(f"| {name} | {med[name]:.2f} |{r} {peak:.0f} | {use:.0f} | {use / torch_use:.2f} |")
+
+
+def compare(
+    doc: str,
+    script: str,
+    libs: dict[str, Callable[..., Step]],
+    data: tuple[object, ...],
+    title: str,
+    steps: int = 30,
+    memory_steps: int = 10,
+    baselines: tuple[str, ...] = ("torch",),
+    check: Callable[[dict[str, Step]], None] | None = None,
+) -> None:
+    """The whole benchmark: parse the arguments, then measure, time and print (or profile).
+
+    ``title`` may use ``{threads}`` and ``{steps}``; ``check`` receives the built steps before
+    timing (e.g. to compare the libraries' first losses).
+    """
+    args = parse_args(doc, list(libs), threads=1, steps=steps)
+    if args.memory_of:
+        make = libs[args.memory_of]
+        run_child(lambda: make(*data), args.memory_of, args.steps, args.threads)
+        return
+    if args.profile:
+        set_threads("retroprop", args.threads)
+        profile(libs["retroprop"](*data), args.steps)
+        return
+    mem = {name: peak_rss_mb(script, name, memory_steps, args.threads) for name in libs}
+    set_threads(None, args.threads)
+    built = {name: make(*data) for name, make in libs.items()}
+    if check is not None:
+        check(built)
+    med = alternate(built, args.steps, args.threads)
+    print_table(title.format(threads=args.threads, steps=args.steps), med, mem, baselines)

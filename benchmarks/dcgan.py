@@ -23,15 +23,7 @@ memory (peak RSS of a separate process that builds the models and runs steps).
 from __future__ import annotations
 
 import numpy as np
-from common import (
-    alternate,
-    parse_args,
-    peak_rss_mb,
-    print_table,
-    profile,
-    run_child,
-    set_threads,
-)
+from common import compare
 
 BATCH = 64
 Z = 100
@@ -141,27 +133,23 @@ def torch_step(real: np.ndarray, z: np.ndarray):
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}
 
 
-def main() -> None:
-    args = parse_args(__doc__, list(LIBS), threads=1, steps=20)
-    real, z = make_data()
-    if args.memory_of:
-        run_child(lambda: LIBS[args.memory_of](real, z), args.memory_of, args.steps, args.threads)
-        return
-    if args.profile:
-        set_threads("retroprop", args.threads)
-        profile(retroprop_step(real, z), args.steps)
-        return
-    mem = {name: peak_rss_mb(__file__, name, 5, args.threads) for name in LIBS}
-    set_threads(None, args.threads)
-    steps = {name: make(real, z) for name, make in LIBS.items()}
+def same_first_losses(steps: dict) -> None:
+    """Both libraries start from the same weights and data: their first losses must agree."""
     first = {name: step() for name, step in steps.items()}
     np.testing.assert_allclose(first["retroprop"], first["torch"], rtol=1e-3)
-    med = alternate(steps, args.steps)
-    print_table(
-        f"DCGAN step (D then G update) on 3x32x32, batch {BATCH}, float32, {args.threads} "
-        f"thread(s), {args.steps} alternating steps",
-        med,
-        mem,
+
+
+def main() -> None:
+    compare(
+        __doc__,
+        __file__,
+        LIBS,
+        make_data(),
+        f"DCGAN step (D then G update) on 3x32x32, batch {BATCH}, float32, {{threads}} "
+        "thread(s), {steps} alternating steps",
+        steps=20,
+        memory_steps=5,
+        check=same_first_losses,
     )
 
 

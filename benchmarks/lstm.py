@@ -11,7 +11,7 @@ process that builds the model and runs steps).
 from __future__ import annotations
 
 import numpy as np
-from common import alternate, parse_args, peak_rss_mb, print_table, profile, run_child, set_threads
+from common import compare
 
 INPUT, HIDDEN, SEQ, BATCH, OUT = 32, 128, 50, 32, 1
 LR = 0.01
@@ -94,24 +94,13 @@ LIBS = {"retroprop": retroprop_step, "torch": torch_step}
 
 
 def main() -> None:
-    args = parse_args(__doc__, list(LIBS), threads=1, steps=30)
-    x, y, weights = make_data()
-    if args.memory_of:
-        make = LIBS[args.memory_of]
-        run_child(lambda: make(x, y, weights), args.memory_of, args.steps, args.threads)
-        return
-    if args.profile:
-        set_threads("retroprop", args.threads)
-        profile(retroprop_step(x, y, weights), args.steps)
-        return
-    mem = {name: peak_rss_mb(__file__, name, 10, args.threads) for name in LIBS}
-    set_threads(None, args.threads)
-    med = alternate({name: make(x, y, weights) for name, make in LIBS.items()}, args.steps)
-    print_table(
+    compare(
+        __doc__,
+        __file__,
+        LIBS,
+        make_data(),
         f"LSTM {INPUT}->{HIDDEN}, sequence {SEQ}, batch {BATCH}, Linear head + MSE, SGD, "
-        f"float32, {args.threads} thread(s), {args.steps} alternating steps",
-        med,
-        mem,
+        "float32, {threads} thread(s), {steps} alternating steps",
     )
 
 

@@ -11,15 +11,7 @@ where retroprop's step spends its time (cProfile, own time).
 from __future__ import annotations
 
 import numpy as np
-from common import (
-    alternate,
-    parse_args,
-    peak_rss_mb,
-    print_table,
-    profile,
-    run_child,
-    set_threads,
-)
+from common import compare
 
 SIZES = (784, 1000, 500, 10)
 BATCH = 128
@@ -118,24 +110,13 @@ LIBS = {"retroprop": retroprop_step, "torch": torch_step, "numpy": numpy_step}
 
 
 def main() -> None:
-    args = parse_args(__doc__, list(LIBS), threads=1, steps=30)
-    x, y, weights = make_data()
-    if args.memory_of:
-        make = LIBS[args.memory_of]
-        run_child(lambda: make(x, y, weights), args.memory_of, args.steps, args.threads)
-        return
-    if args.profile:
-        set_threads("retroprop", args.threads)
-        profile(retroprop_step(x, y, weights), args.steps)
-        return
-    mem = {name: peak_rss_mb(__file__, name, 10, args.threads) for name in LIBS}
-    set_threads(None, args.threads)
-    med = alternate({name: make(x, y, weights) for name, make in LIBS.items()}, args.steps)
-    print_table(
-        f"MLP 784-1000-500-10, batch {BATCH}, float32, {args.threads} thread(s), "
-        f"{args.steps} alternating steps",
-        med,
-        mem,
+    compare(
+        __doc__,
+        __file__,
+        LIBS,
+        make_data(),
+        f"MLP 784-1000-500-10, batch {BATCH}, float32, {{threads}} thread(s), "
+        "{steps} alternating steps",
         baselines=("torch", "numpy"),
     )
 
