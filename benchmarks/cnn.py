@@ -14,7 +14,7 @@ prints instead where retroprop's step spends its time (cProfile, sorted by own t
 from __future__ import annotations
 
 import numpy as np
-from common import compare
+from common import compare, sgd_step
 
 BATCH = 64
 LR = 0.01
@@ -34,51 +34,25 @@ def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     return x, y, params
 
 
-def retroprop_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
-    import retroprop as rp
-    import retroprop.nn as nn
-    import retroprop.nn.functional as F
-
-    model = nn.Sequential(
+def build(nn):
+    """The CNN from a library's ``nn`` (retroprop's and torch's share the API)."""
+    return nn.Sequential(
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
     )  # fmt: skip
-    model.load_state_dict(dict(zip(model.state_dict(), params)))
-    opt = rp.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = rp.tensor(x), rp.tensor(y)
 
-    def step() -> None:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
 
-    return step
+def retroprop_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
+    import retroprop as rp
+
+    return sgd_step(rp, build(rp.nn), params, "cross_entropy", x, y, LR)
 
 
 def torch_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
     import torch
-    from torch import nn
 
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
-    )  # fmt: skip
-    model.load_state_dict(
-        {k: torch.from_numpy(p.copy()) for k, p in zip(model.state_dict(), params)}
-    )
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> None:
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-
-    return step
+    return sgd_step(torch, build(torch.nn), params, "cross_entropy", x, y, LR)
 
 
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}

@@ -2,9 +2,10 @@
 separate process per library, a cProfile view and the Markdown table.
 
 A script defines ``LIBS`` (name -> function that builds the model from the data and returns a
-``step`` closure) and calls :func:`compare`, which measures memory in a child process per
-library (:func:`peak_rss_mb`), times the steps alternately (:func:`alternate`) and prints the
-table (:func:`print_table`), or profiles retroprop's step with ``--profile``.
+``step`` closure, for a plain supervised step by :func:`sgd_step`) and calls :func:`compare`,
+which measures memory in a child process per library (:func:`peak_rss_mb`), times the steps
+alternately (:func:`alternate`) and prints the table (:func:`print_table`), or profiles
+retroprop's step with ``--profile``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
 
 Step = Callable[[], object]
 
@@ -163,6 +168,41 @@ def print_table(
         peak, imported = mem[name]
         use = peak - imported
         print(f"| {name} | {med[name]:.2f} |{r} {peak:.0f} | {use:.0f} | {use / torch_use:.2f} |")
+
+
+def sgd_step(
+    lib: ModuleType,
+    model: Any,
+    params: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    loss: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+) -> Step:
+    """Load ``params`` into ``model`` and return the step to time: zero the gradients, forward,
+    ``lib.nn.functional.<loss>``, backward, one SGD update.
+
+    ``lib`` is the ``retroprop`` or the ``torch`` module: the two spell all of this alike, but
+    for how a NumPy array becomes a tensor. ``params`` holds the arrays by state_dict key, or
+    as a list in state_dict order.
+    """
+    if not isinstance(params, Mapping):
+        params = dict(zip(model.state_dict(), params))
+    if lib.__name__ == "torch":
+        params = {k: lib.from_numpy(p.copy()) for k, p in params.items()}
+        xt, yt = lib.from_numpy(x), lib.from_numpy(y)
+    else:
+        xt, yt = lib.tensor(x), lib.tensor(y)
+    model.load_state_dict(params)
+    opt = lib.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = getattr(lib.nn.functional, loss)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xt), yt).backward()
+        opt.step()
+
+    return step
 
 
 def compare(

@@ -22,6 +22,8 @@ memory (peak RSS of a separate process that builds the models and runs steps).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 from common import compare
 
@@ -71,18 +73,13 @@ def build(nn) -> tuple:
     return gen, disc
 
 
-def retroprop_step(real: np.ndarray, z: np.ndarray):
-    import retroprop as rp
-    import retroprop.nn as nn
-    import retroprop.nn.functional as F
-
-    gen, disc = build(nn)
-    for m in (gen, disc):
-        m.load_state_dict(dcgan_init(m.state_dict()))
-    opt_g = rp.optim.Adam(gen.parameters(), lr=LR, betas=BETAS)
-    opt_d = rp.optim.Adam(disc.parameters(), lr=LR, betas=BETAS)
-    real_t, z_t = rp.tensor(real), rp.tensor(z)
-    ones, zeros = rp.ones(BATCH, 1), rp.zeros(BATCH, 1)
+def gan_step(lib: ModuleType, gen, disc, real_t, z_t):
+    """The step, written once for both libraries (``lib`` is the retroprop or the torch module,
+    which spell it alike): the discriminator's update, then the generator's."""
+    F = lib.nn.functional
+    opt_g = lib.optim.Adam(gen.parameters(), lr=LR, betas=BETAS)
+    opt_d = lib.optim.Adam(disc.parameters(), lr=LR, betas=BETAS)
+    ones, zeros = lib.ones(BATCH, 1), lib.zeros(BATCH, 1)
 
     def step() -> tuple[float, float]:
         opt_d.zero_grad()
@@ -98,36 +95,25 @@ def retroprop_step(real: np.ndarray, z: np.ndarray):
         return loss_d.item(), loss_g.item()
 
     return step
+
+
+def retroprop_step(real: np.ndarray, z: np.ndarray):
+    import retroprop as rp
+
+    gen, disc = build(rp.nn)
+    for m in (gen, disc):
+        m.load_state_dict(dcgan_init(m.state_dict()))
+    return gan_step(rp, gen, disc, rp.tensor(real), rp.tensor(z))
 
 
 def torch_step(real: np.ndarray, z: np.ndarray):
     import torch
-    import torch.nn.functional as F
-    from torch import nn
 
-    gen, disc = build(nn)
+    gen, disc = build(torch.nn)
     for m in (gen, disc):
         init = dcgan_init({k: v.numpy() for k, v in m.state_dict().items()})
         m.load_state_dict({k: torch.from_numpy(v) for k, v in init.items()})
-    opt_g = torch.optim.Adam(gen.parameters(), lr=LR, betas=BETAS)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=LR, betas=BETAS)
-    real_t, z_t = torch.from_numpy(real), torch.from_numpy(z)
-    ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
-
-    def step() -> tuple[float, float]:
-        opt_d.zero_grad()
-        fake = gen(z_t)
-        loss_d = F.binary_cross_entropy_with_logits(disc(real_t), ones)
-        loss_d = loss_d + F.binary_cross_entropy_with_logits(disc(fake.detach()), zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        loss_g = F.binary_cross_entropy_with_logits(disc(fake), ones)
-        loss_g.backward()
-        opt_g.step()
-        return loss_d.item(), loss_g.item()
-
-    return step
+    return gan_step(torch, gen, disc, torch.from_numpy(real), torch.from_numpy(z))
 
 
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}

@@ -11,7 +11,7 @@ process that builds the model and runs steps).
 from __future__ import annotations
 
 import numpy as np
-from common import compare
+from common import compare, sgd_step
 
 INPUT, HIDDEN, SEQ, BATCH, OUT = 32, 128, 50, 32, 1
 LR = 0.01
@@ -34,10 +34,8 @@ def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarr
     return x, y, weights
 
 
-def retroprop_step(x: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray]):
-    import retroprop as rp
-    import retroprop.nn as nn
-    import retroprop.nn.functional as F
+def build(nn):
+    """The regressor from a library's ``nn`` (retroprop's and torch's share the API)."""
 
     class Regressor(nn.Module):
         def __init__(self) -> None:
@@ -45,49 +43,23 @@ def retroprop_step(x: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray])
             self.lstm = nn.LSTM(INPUT, HIDDEN, batch_first=True)
             self.head = nn.Linear(HIDDEN, OUT)
 
-        def forward(self, x: rp.Tensor) -> rp.Tensor:
+        def forward(self, x):
             _, (h_n, _) = self.lstm(x)
             return self.head(h_n[-1])
 
-    model = Regressor()
-    model.load_state_dict(weights)
-    opt = rp.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = rp.tensor(x), rp.tensor(y)
+    return Regressor()
 
-    def step() -> None:
-        opt.zero_grad()
-        loss = F.mse_loss(model(xt), yt)
-        loss.backward()
-        opt.step()
 
-    return step
+def retroprop_step(x: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray]):
+    import retroprop as rp
+
+    return sgd_step(rp, build(rp.nn), weights, "mse_loss", x, y, LR)
 
 
 def torch_step(x: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray]):
     import torch
 
-    class Regressor(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.lstm = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
-            self.head = torch.nn.Linear(HIDDEN, OUT)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            _, (h_n, _) = self.lstm(x)
-            return self.head(h_n[-1])
-
-    model = Regressor()
-    model.load_state_dict({k: torch.from_numpy(w.copy()) for k, w in weights.items()})
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> None:
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(xt), yt)
-        loss.backward()
-        opt.step()
-
-    return step
+    return sgd_step(torch, build(torch.nn), weights, "mse_loss", x, y, LR)
 
 
 LIBS = {"retroprop": retroprop_step, "torch": torch_step}

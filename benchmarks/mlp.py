@@ -11,7 +11,7 @@ where retroprop's step spends its time (cProfile, own time).
 from __future__ import annotations
 
 import numpy as np
-from common import compare
+from common import compare, sgd_step
 
 SIZES = (784, 1000, 500, 10)
 BATCH = 128
@@ -30,48 +30,24 @@ def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     return x, y, weights
 
 
-def retroprop_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
-    import retroprop as rp
-    import retroprop.nn as nn
-    import retroprop.nn.functional as F
-
+def build(nn):
+    """The MLP from a library's ``nn`` (retroprop's and torch's share the API)."""
     layers = []
     for i, o in zip(SIZES[:-1], SIZES[1:]):
         layers += [nn.Linear(i, o), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    model.load_state_dict({k: w for k, w in zip(model.state_dict(), weights)})
-    opt = rp.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = rp.tensor(x), rp.tensor(y)
+    return nn.Sequential(*layers[:-1])
 
-    def step() -> None:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
 
-    return step
+def retroprop_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
+    import retroprop as rp
+
+    return sgd_step(rp, build(rp.nn), weights, "cross_entropy", x, y, LR)
 
 
 def torch_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):
     import torch
 
-    layers: list[torch.nn.Module] = []
-    for i, o in zip(SIZES[:-1], SIZES[1:]):
-        layers += [torch.nn.Linear(i, o), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    model.load_state_dict(
-        {k: torch.from_numpy(w.copy()) for k, w in zip(model.state_dict(), weights)}
-    )
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> None:
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-
-    return step
+    return sgd_step(torch, build(torch.nn), weights, "cross_entropy", x, y, LR)
 
 
 def numpy_step(x: np.ndarray, y: np.ndarray, weights: list[np.ndarray]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 
 from retroprop.nn.module import Module
 
@@ -47,7 +47,29 @@ def _delete(container: Module, idx: int | slice) -> None:
     _renumber(container, list(container._modules.values()))
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """What Sequential and ModuleList share: members stored under the keys "0", "1", ...,
+    reached by position (negative allowed), iterated in order."""
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(_index(self, idx), module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        _delete(self, idx)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Self:
+        """Add ``module`` at the end (named by its position)."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Numbered):
     """Apply modules one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Args:
@@ -72,23 +94,6 @@ class Sequential(Module):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
         return self._modules[_index(self, idx)]
 
-    def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(_index(self, idx), module)
-
-    def __delitem__(self, idx: int | slice) -> None:
-        _delete(self, idx)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end (named by its position)."""
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules: Iterable[Module]) -> Sequential:
         for module in modules:
             self.append(module)
@@ -105,7 +110,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of modules, registered so that the parent sees their parameters.
 
     It has no ``forward``: the parent decides how to call its members.
@@ -125,24 +130,8 @@ class ModuleList(Module):
             return ModuleList(list(self._modules.values())[idx])
         return self._modules[_index(self, idx)]
 
-    def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(_index(self, idx), module)
-
-    def __delitem__(self, idx: int | slice) -> None:
-        _delete(self, idx)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, Module) or not isinstance(modules, Iterable):
