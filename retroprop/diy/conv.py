@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from retroprop import random
-from retroprop.diy.module import Module, check_array, check_delta, engine_backward, engine_forward
+from retroprop.diy.linear import BiasedModule
+from retroprop.diy.module import check_array, check_delta, engine_backward, engine_forward
 from retroprop.ops.conv import Convolution
 from retroprop.tensor import get_default_dtype
 
@@ -37,7 +38,7 @@ def channels_last(Y: np.ndarray) -> np.ndarray:
     return np.moveaxis(Y, 1, -1)
 
 
-class _Conv(Module):
+class _Conv(BiasedModule):
     """A convolution over ``nd`` spatial dims of a channels-last input (the report's layout).
 
     Attributes:
@@ -57,7 +58,6 @@ class _Conv(Module):
         bias: bool = True,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
         name = type(self).__name__
         self.k_size = check_size(name, "k_size", k_size)
         self.chan_in = check_size(name, "chan_in", chan_in)
@@ -68,10 +68,9 @@ class _Conv(Module):
         # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the kernel and the bias
         bound = 1 / np.sqrt(self.chan_in * self.k_size**self.nd)
         rng = random.default_generator
-        self._parameters = (bound * (2 * rng.random(self.weight_shape) - 1)).astype(dt)
-        self._gradient = np.zeros_like(self._parameters)
-        self._bias = (bound * (2 * rng.random(self.chan_out) - 1)).astype(dt) if bias else None
-        self._gradient_bias = np.zeros_like(self._bias) if bias else None
+        W = (bound * (2 * rng.random(self.weight_shape) - 1)).astype(dt)
+        b = (bound * (2 * rng.random(self.chan_out) - 1)).astype(dt) if bias else None
+        super().__init__(W, b)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
@@ -123,16 +122,6 @@ class _Conv(Module):
     def forward(self, X: np.ndarray) -> np.ndarray:
         arrays = self._arrays(f"{type(self).__name__}.forward", X)
         return channels_last(engine_forward(Convolution, *arrays, **self._options()))
-
-    def zero_grad(self) -> None:
-        super().zero_grad()
-        if self._gradient_bias is not None:
-            self._gradient_bias[...] = 0
-
-    def update_parameters(self, gradient_step: float = 1e-3) -> None:
-        super().update_parameters(gradient_step)
-        if self._bias is not None:
-            self._bias -= float(gradient_step) * self._gradient_bias
 
     def backward_update_gradient(self, input: np.ndarray, delta: np.ndarray) -> None:
         """_gradient += dL/dW (the engine's G_rows cols^T, transposed to the report's layout);

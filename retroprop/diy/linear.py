@@ -1,4 +1,5 @@
-"""Linear: the affine map ``y = X W + b`` with the report's (input, output) weight layout."""
+"""Linear: the affine map ``y = X W + b`` with the report's (input, output) weight layout, and
+BiasedModule, the weight-and-bias bookkeeping it shares with the convolutions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,34 @@ from retroprop.ops.linalg import Linear as LinearFunction
 from retroprop.tensor import get_default_dtype
 
 
-class Linear(Module):
+class BiasedModule(Module):
+    """A module whose parameters are a weight and an optional additive bias.
+
+    Attributes (beside ``_parameters``, the weight, and ``_gradient``, dL/d_parameters):
+        _bias: the bias, or None.  _gradient_bias: dL/d_bias, or None.
+
+    ``zero_grad`` and ``update_parameters`` treat the bias as they treat the weight.
+    """
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray | None) -> None:
+        super().__init__()
+        self._parameters = weight
+        self._gradient = np.zeros_like(weight)
+        self._bias = bias
+        self._gradient_bias = None if bias is None else np.zeros_like(bias)
+
+    def zero_grad(self) -> None:
+        super().zero_grad()
+        if self._gradient_bias is not None:
+            self._gradient_bias[...] = 0
+
+    def update_parameters(self, gradient_step: float = 1e-3) -> None:
+        super().update_parameters(gradient_step)
+        if self._bias is not None:
+            self._bias -= float(gradient_step) * self._gradient_bias
+
+
+class Linear(BiasedModule):
     """y = X W + b, W of shape (input, output): ``nn.Linear``'s weight transposed.
 
     The engine's ``Linear`` op (weight (out, in)) computes it on ``W.T``, a view; its
@@ -39,17 +67,15 @@ class Linear(Module):
     """
 
     def __init__(self, input: int, output: int, bias: bool = True, dtype: Any = None) -> None:
-        super().__init__()
         for name, n in (("input", input), ("output", output)):
             if not isinstance(n, int | np.integer) or n <= 0:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.input, self.output = int(input), int(output)
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
         rng = random.default_generator
-        self._parameters = (2 * (rng.random((self.input, self.output)) - 0.5)).astype(dt)
-        self._gradient = np.zeros_like(self._parameters)
-        self._bias = (2 * (rng.random(self.output) - 0.5)).astype(dt) if bias else None
-        self._gradient_bias = np.zeros_like(self._bias) if bias else None
+        W = (2 * (rng.random((self.input, self.output)) - 0.5)).astype(dt)
+        b = (2 * (rng.random(self.output) - 0.5)).astype(dt) if bias else None
+        super().__init__(W, b)
 
     def _check_input(self, where: str, X: Any) -> np.ndarray:
         check_array(where, "input", X, ndim=2)
@@ -67,16 +93,6 @@ class Linear(Module):
     def forward(self, X: np.ndarray) -> np.ndarray:
         self._check_input("Linear.forward", X)
         return engine_forward(LinearFunction, X, self._parameters.T, self._bias)
-
-    def zero_grad(self) -> None:
-        super().zero_grad()
-        if self._gradient_bias is not None:
-            self._gradient_bias[...] = 0
-
-    def update_parameters(self, gradient_step: float = 1e-3) -> None:
-        super().update_parameters(gradient_step)
-        if self._bias is not None:
-            self._bias -= float(gradient_step) * self._gradient_bias
 
     def backward_update_gradient(self, input: np.ndarray, delta: np.ndarray) -> None:
         """_gradient += X^T delta (the engine's dL/dW^T = delta^T X, transposed);

@@ -88,11 +88,7 @@ class AvgPool1D(_Pool):
     """y[n, t, c] = (1 / k_size) sum_{i < k_size} X[n, t stride + i, c], the report's
     ``AvgPool1D``. The backward shares each delta equally over its window.
 
-    Args:
-        k_size: window length.
-        stride: step between two windows (default: k_size).
-
-    Shape: X (batch, length, chan) -> (batch, (length - k_size) // stride + 1, chan).
+    Args and shape as :class:`MaxPool1D`.
     """
 
     nd = 1

@@ -39,6 +39,14 @@ def _affine(module: Module, shape: tuple[int, ...], weight: bool, bias: bool, dt
         module.register_parameter("bias", None)
 
 
+def _reset_affine(module: Module) -> None:
+    """Set ``weight`` back to ones and ``bias`` to zeros (those present)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d and BatchNorm2d; subclasses set ``_ranks`` (allowed input ranks)."""
 
@@ -87,10 +95,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, the scale to 1 and the shift to 0."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalise with the batch statistics in training (updating the running ones), with
@@ -119,19 +124,12 @@ class _BatchNorm(Module):
             self.eps,
         )
 
-    def _load_from_state_dict(
-        self,
-        state_dict: Mapping[str, Any],
-        prefix: str,
-        missing_keys: list[str],
-        unexpected_keys: list[str],
-        error_msgs: list[str],
-    ) -> None:
+    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str, *args: Any) -> None:
         # checkpoints written before num_batches_tracked existed: count 0 batches, as PyTorch
         key = prefix + "num_batches_tracked"
         if self.track_running_stats and key not in state_dict:
             state_dict = {**state_dict, key: np.array(0, np.int64)}
-        super()._load_from_state_dict(state_dict, prefix, missing_keys, unexpected_keys, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def extra_repr(self) -> str:
         return (
@@ -209,10 +207,7 @@ class LayerNorm(Module):
         _affine(self, self.normalized_shape, elementwise_affine, elementwise_affine and bias, dt)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -263,10 +258,7 @@ class GroupNorm(Module):
         _affine(self, (self.num_channels,), affine, affine and bias, dt)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim < 2 or input.shape[1] != self.num_channels:

@@ -91,59 +91,11 @@ class MaxPool2d(_MaxPoolNd):
     nd = 2
 
 
-class AvgPool1d(Module):
-    """Mean over sliding windows of (N, C, L).
+class _AvgPoolNd(Module):
+    """Shared by AvgPool1d and AvgPool2d: the options and the call. AvgPool1d stores its sizes
+    as 1-tuples and takes no divisor_override (it stays None)."""
 
-    Args:
-        kernel_size: window size. stride: step (default kernel_size). padding: zeros on both
-            sides, at most half the window. ceil_mode: round the output size up.
-        count_include_pad: count the zero padding in each window's divisor.
-
-    Shape: (N, C, L) or (C, L) -> (N, C, L_out), L_out = (L + 2 padding - kernel_size) //
-    stride + 1.
-    """
-
-    def __init__(
-        self,
-        kernel_size: Size,
-        stride: Size | None = None,
-        padding: Size = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-    ) -> None:
-        super().__init__()
-        # stored as 1-tuples, as PyTorch's AvgPool1d does
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(kernel_size if stride is None else stride)
-        self.padding = _single(padding)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input: Tensor) -> Tensor:
-        return avg_pool(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            nd=1,
-            name=f"{self._get_name()}({self.extra_repr()})",
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool2d(Module):
-    """Mean over sliding windows of (N, C, H, W).
-
-    Args as :class:`AvgPool1d`, each size an int or a pair, plus divisor_override: divide
-    every window's sum by this instead of its element count.
-
-    Shape: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out),
-    H_out = (H + 2 padding - kernel_size) // stride + 1 (same for W).
-    """
+    nd: int
 
     def __init__(
         self,
@@ -171,12 +123,57 @@ class AvgPool2d(Module):
             self.ceil_mode,
             self.count_include_pad,
             self.divisor_override,
-            nd=2,
+            nd=self.nd,
             name=f"{self._get_name()}({self.extra_repr()})",
         )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, L).
+
+    Args:
+        kernel_size: window size. stride: step (default kernel_size). padding: zeros on both
+            sides, at most half the window. ceil_mode: round the output size up.
+        count_include_pad: count the zero padding in each window's divisor.
+
+    Shape: (N, C, L) or (C, L) -> (N, C, L_out), L_out = (L + 2 padding - kernel_size) //
+    stride + 1.
+    """
+
+    nd = 1
+
+    def __init__(
+        self,
+        kernel_size: Size,
+        stride: Size | None = None,
+        padding: Size = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        # stored as 1-tuples, as PyTorch's AvgPool1d does
+        super().__init__(
+            _single(kernel_size),
+            _single(kernel_size if stride is None else stride),
+            _single(padding),
+            ceil_mode,
+            count_include_pad,
+        )
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, H, W).
+
+    Args as :class:`AvgPool1d`, each size an int or a pair, plus divisor_override: divide
+    every window's sum by this instead of its element count.
+
+    Shape: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out),
+    H_out = (H + 2 padding - kernel_size) // stride + 1 (same for W).
+    """
+
+    nd = 2
 
 
 class _AdaptiveAvgPoolNd(Module):

@@ -265,14 +265,10 @@ class RNN(RNNBase):
         )  # fmt: skip
 
 
-class GRU(RNNBase):
-    """Gated recurrent unit (Cho et al., 2014), PyTorch's variant:
+class _Gated(RNNBase):
+    """GRU and LSTM: an RNNBase whose mode is the class's (no nonlinearity to choose)."""
 
-        r = sigma(W_ir x + b_ir + W_hr h + b_hr),  z = sigma(W_iz x + b_iz + W_hz h + b_hz)
-        n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
-
-    Arguments, shapes and outputs as :class:`RNN` (without ``nonlinearity``).
-    """
+    mode: str
 
     def __init__(
         self,
@@ -286,12 +282,24 @@ class GRU(RNNBase):
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+            self.mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
             bidirectional, dtype,
         )  # fmt: skip
 
 
-class LSTM(RNNBase):
+class GRU(_Gated):
+    """Gated recurrent unit (Cho et al., 2014), PyTorch's variant:
+
+        r = sigma(W_ir x + b_ir + W_hr h + b_hr),  z = sigma(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
+
+    Arguments, shapes and outputs as :class:`RNN` (without ``nonlinearity``).
+    """
+
+    mode = "GRU"
+
+
+class LSTM(_Gated):
     """Long short-term memory (Hochreiter and Schmidhuber, 1997):
 
         i, f, o = sigma(W_i* x + b_i* + W_h* h + b_h*),  g = tanh(W_ig x + b_ig + W_hg h + b_hg)
@@ -306,21 +314,7 @@ class LSTM(RNNBase):
         out, (h_n, c_n) = lstm(rp.randn(8, 50, 32))   # out (8, 50, 128), h_n (1, 8, 128)
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional, dtype,
-        )  # fmt: skip
+    mode = "LSTM"
 
 
 class RNNCellBase(Module):

@@ -65,3 +65,20 @@ def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     if isinstance(dim, int | np.integer):
         return (norm_dim(int(dim), ndim),)
     return tuple(sorted(norm_dim(int(d), ndim) for d in dim))
+
+
+def int_tuple(value: Any, nd: int, name: str, arg: str, minimum: int) -> tuple[int, ...]:
+    """An int or a sequence of nd ints -> a tuple of nd ints, each >= minimum (the sizes,
+    strides and paddings of the convolutions and pools)."""
+    values = (value,) * nd if isinstance(value, int | np.integer) else tuple(value)
+    if len(values) != nd or not all(isinstance(v, int | np.integer) for v in values):
+        raise ValueError(f"{name}: {arg} must be an int or {nd} ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name}: {arg} must be >= {minimum}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def as_pair(values: tuple[int, ...], fill: int) -> tuple[int, int]:
+    """1 or 2 per-axis values -> (height, width): a 1-d input is an image of height 1, whose
+    height axis takes ``fill``."""
+    return (fill, values[0]) if len(values) == 1 else (values[0], values[1])

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from retroprop.autograd import Function
+from retroprop.ops._util import as_pair, int_tuple
 
 Pair = tuple[int, int]
 
@@ -275,20 +276,6 @@ def _out_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
     return (padded - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _tuple(value: Any, nd: int, name: str, arg: str, minimum: int) -> tuple[int, ...]:
-    """An int or a sequence of nd ints -> a tuple of nd ints, each >= minimum."""
-    values = (value,) * nd if isinstance(value, int | np.integer) else tuple(value)
-    if len(values) != nd or not all(isinstance(v, int | np.integer) for v in values):
-        raise ValueError(f"{name}: {arg} must be an int or {nd} ints, got {value!r}")
-    if any(v < minimum for v in values):
-        raise ValueError(f"{name}: {arg} must be >= {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _to_2d(values: tuple[int, ...], fill: int) -> Pair:
-    return (fill, values[0]) if len(values) == 1 else (values[0], values[1])
-
-
 def _check_groups(name: str, groups: Any, channels: int, what: str) -> None:
     if not isinstance(groups, int | np.integer) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
@@ -333,13 +320,11 @@ def convolution(
     name: str = "conv2d",
 ) -> Any:
     """Shared body of conv1d/conv2d (``name`` is used in error messages, e.g. by the modules)."""
-    if _check_operands(name, input, weight, bias, nd):
-        out = convolution(
-            input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, nd=nd, name=name
-        )
-        return out.squeeze(0)
-    s = _tuple(stride, nd, name, "stride", 1)
-    d = _tuple(dilation, nd, name, "dilation", 1)
+    unbatched = _check_operands(name, input, weight, bias, nd)
+    if unbatched:
+        input = input.unsqueeze(0)
+    s = int_tuple(stride, nd, name, "stride", 1)
+    d = int_tuple(dilation, nd, name, "dilation", 1)
     k = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding == "valid":
@@ -357,7 +342,7 @@ def convolution(
                 f"{name}: padding must be 'valid', 'same', an int or ints, got {padding!r}"
             )
     else:
-        pads = [(p, p) for p in _tuple(padding, nd, name, "padding", 0)]
+        pads = [(p, p) for p in int_tuple(padding, nd, name, "padding", 0)]
     c = input.shape[1]
     o = weight.shape[0]
     _check_groups(name, groups, o, "out_channels")
@@ -379,9 +364,10 @@ def convolution(
         )
     pad4 = (0, 0, *pads[0]) if nd == 1 else (*pads[0], *pads[1])
     args = (input, weight) if bias is None else (input, weight, bias)
-    return Convolution.apply(
-        *args, stride=_to_2d(s, 1), pad=pad4, dilation=_to_2d(d, 1), groups=int(groups)
+    y = Convolution.apply(
+        *args, stride=as_pair(s, 1), pad=pad4, dilation=as_pair(d, 1), groups=int(groups)
     )
+    return y.squeeze(0) if unbatched else y
 
 
 def convolution_transpose(
@@ -398,24 +384,13 @@ def convolution_transpose(
     name: str = "conv_transpose2d",
 ) -> Any:
     """Shared body of conv_transpose1d/2d (``name`` is used in error messages)."""
-    if _check_operands(name, input, weight, bias, nd):
-        out = convolution_transpose(
-            input.unsqueeze(0),
-            weight,
-            bias,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            dilation,
-            nd=nd,
-            name=name,
-        )
-        return out.squeeze(0)
-    s = _tuple(stride, nd, name, "stride", 1)
-    d = _tuple(dilation, nd, name, "dilation", 1)
-    p = _tuple(padding, nd, name, "padding", 0)
-    op = _tuple(output_padding, nd, name, "output_padding", 0)
+    unbatched = _check_operands(name, input, weight, bias, nd)
+    if unbatched:
+        input = input.unsqueeze(0)
+    s = int_tuple(stride, nd, name, "stride", 1)
+    d = int_tuple(dilation, nd, name, "dilation", 1)
+    p = int_tuple(padding, nd, name, "padding", 0)
+    op = int_tuple(output_padding, nd, name, "output_padding", 0)
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
         raise ValueError(
             f"{name}: output_padding {op} must be smaller than either stride {s} or dilation {d}"
@@ -443,14 +418,15 @@ def convolution_transpose(
         )
     pad4 = (0, 0, p[0], p[0]) if nd == 1 else (p[0], p[0], p[1], p[1])
     args = (input, weight) if bias is None else (input, weight, bias)
-    return ConvolutionTranspose.apply(
+    y = ConvolutionTranspose.apply(
         *args,
-        stride=_to_2d(s, 1),
+        stride=as_pair(s, 1),
         pad=pad4,
-        output_padding=_to_2d(op, 0),
-        dilation=_to_2d(d, 1),
+        output_padding=as_pair(op, 0),
+        dilation=as_pair(d, 1),
         groups=int(groups),
     )
+    return y.squeeze(0) if unbatched else y
 
 
 def conv1d(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
+from retroprop.ops._util import as_pair, int_tuple
 
 Pair = tuple[int, int]
 
@@ -216,20 +217,6 @@ def _sum_runs(g: np.ndarray, index: np.ndarray, size: int, axis: int) -> np.ndar
     return out
 
 
-def _tuple(value: Any, nd: int, name: str, arg: str, minimum: int) -> tuple[int, ...]:
-    """An int or a sequence of nd ints -> a tuple of nd ints, each >= minimum."""
-    values = (value,) * nd if isinstance(value, int | np.integer) else tuple(value)
-    if len(values) != nd or not all(isinstance(v, int | np.integer) for v in values):
-        raise ValueError(f"{name}: {arg} must be an int or {nd} ints, got {value!r}")
-    if any(v < minimum for v in values):
-        raise ValueError(f"{name}: {arg} must be >= {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _to_2d(values: tuple[int, ...], fill: int) -> Pair:
-    return (fill, values[0]) if len(values) == 1 else (values[0], values[1])
-
-
 def _unbatched(name: str, x: Any, nd: int) -> bool:
     """Check that x is a floating (N, C, *spatial) or (C, *spatial) Tensor; True for the latter."""
     from retroprop.tensor import Tensor
@@ -256,10 +243,10 @@ def _windows(
     ceil_mode: bool,
     nd: int,
 ) -> _Windows:
-    k = _tuple(kernel_size, nd, name, "kernel_size", 1)
-    s = k if stride is None or stride == [] else _tuple(stride, nd, name, "stride", 1)
-    p = _tuple(padding, nd, name, "padding", 0)
-    d = _tuple(dilation, nd, name, "dilation", 1)
+    k = int_tuple(kernel_size, nd, name, "kernel_size", 1)
+    s = k if stride is None or stride == [] else int_tuple(stride, nd, name, "stride", 1)
+    p = int_tuple(padding, nd, name, "padding", 0)
+    d = int_tuple(dilation, nd, name, "dilation", 1)
     if any(pi > ki // 2 for pi, ki in zip(p, k)):
         raise ValueError(f"{name}: padding {p} must be at most half of kernel_size {k}")
     out = tuple(
@@ -272,7 +259,9 @@ def _windows(
             f"stride {s}, padding {p}, dilation {d} (output size {out})"
         )
     shape = tuple(x.shape) if nd == 2 else (*x.shape[:2], 1, x.shape[2])
-    return _Windows(shape, _to_2d(k, 1), _to_2d(s, 1), _to_2d(p, 0), _to_2d(d, 1), _to_2d(out, 1))
+    return _Windows(
+        shape, as_pair(k, 1), as_pair(s, 1), as_pair(p, 0), as_pair(d, 1), as_pair(out, 1)
+    )
 
 
 def _pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -297,12 +286,12 @@ def max_pool(
     name: str = "max_pool2d",
 ) -> Any:
     """Shared body of max_pool1d/2d (``name`` is used in error messages)."""
-    if _unbatched(name, input, nd):
-        return max_pool(
-            input.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode, nd=nd, name=name
-        ).squeeze(0)
+    unbatched = _unbatched(name, input, nd)
+    if unbatched:
+        input = input.unsqueeze(0)
     windows = _windows(name, input, kernel_size, stride, padding, dilation, ceil_mode, nd)
-    return MaxPool.apply(input, windows=windows)
+    y = MaxPool.apply(input, windows=windows)
+    return y.squeeze(0) if unbatched else y
 
 
 def avg_pool(
@@ -318,18 +307,9 @@ def avg_pool(
     name: str = "avg_pool2d",
 ) -> Any:
     """Shared body of avg_pool1d/2d (``name`` is used in error messages)."""
-    if _unbatched(name, input, nd):
-        return avg_pool(
-            input.unsqueeze(0),
-            kernel_size,
-            stride,
-            padding,
-            ceil_mode,
-            count_include_pad,
-            divisor_override,
-            nd=nd,
-            name=name,
-        ).squeeze(0)
+    unbatched = _unbatched(name, input, nd)
+    if unbatched:
+        input = input.unsqueeze(0)
     windows = _windows(name, input, kernel_size, stride, padding, 1, ceil_mode, nd)
     if divisor_override is not None:
         if divisor_override == 0:
@@ -344,7 +324,8 @@ def avg_pool(
             )
         )
         divisor = np.outer(dh, dw).astype(input.dtype)
-    return AvgPool.apply(input, windows=windows, divisor=divisor)
+    y = AvgPool.apply(input, windows=windows, divisor=divisor)
+    return y.squeeze(0) if unbatched else y
 
 
 def _window_counts(size: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:
@@ -361,8 +342,9 @@ def adaptive_avg_pool(
     input: Any, output_size: Any, *, nd: int = 2, name: str = "adaptive_avg_pool2d"
 ) -> Any:
     """Shared body of adaptive_avg_pool1d/2d (``name`` is used in error messages)."""
-    if _unbatched(name, input, nd):
-        return adaptive_avg_pool(input.unsqueeze(0), output_size, nd=nd, name=name).squeeze(0)
+    unbatched = _unbatched(name, input, nd)
+    if unbatched:
+        input = input.unsqueeze(0)
     single = output_size is None or isinstance(output_size, int | np.integer)
     sizes = (output_size,) * nd if single else tuple(output_size)
     if len(sizes) != nd:
@@ -370,7 +352,8 @@ def adaptive_avg_pool(
     out = tuple(n if o is None else o for n, o in zip(input.shape[2:], sizes))
     if any(not isinstance(o, int | np.integer) or o < 1 for o in out):
         raise ValueError(f"{name}: output_size must be positive ints, got {output_size!r}")
-    return AdaptiveAvgPool.apply(input, out=_to_2d(tuple(int(o) for o in out), 1))
+    y = AdaptiveAvgPool.apply(input, out=as_pair(tuple(int(o) for o in out), 1))
+    return y.squeeze(0) if unbatched else y
 
 
 def _nearest_index(size: int, out: int, scale: float | None) -> np.ndarray:
@@ -430,7 +413,7 @@ def upsample_nearest(
         )
     in_sizes = tuple(input.shape[2:])
     if size is not None:
-        out = _tuple(size, nd, name, "size", 1)
+        out = int_tuple(size, nd, name, "size", 1)
         scales: tuple[float | None, ...] = (None,) * nd
     else:
         single = isinstance(scale_factor, int | float)
