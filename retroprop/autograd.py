@@ -161,6 +161,12 @@ class Function:
             _check_finite("forward", fn, (out,))
         requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
         result = Tensor._wrap(out, requires_grad)
+        for t in tensors:
+            # a view (reshape, slice, transpose, ...) shares its base's version counter, as in
+            # PyTorch: an in-place change through either is seen by nodes that saved the other
+            if np.may_share_memory(out, t.data):
+                result._version = t._version
+                break
         if requires_grad:
             fn.inputs = tensors
             fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
@@ -262,6 +268,10 @@ def _run_backward(
 
     for root, g in zip(roots, grads):
         accumulate(id(root), g)
+    # arrays already handed out as a .grad (by their base): a gradient that is a view of one of
+    # them (add's backward gives the same array to both inputs, reshape's a view) is copied, so
+    # that changing one tensor's .grad in place (clip_grad_norm_) never changes another's
+    handed_out = {id(_base(g)) for g in grads}
 
     wanted_ids = {id(t): i for i, t in enumerate(wanted)} if wanted is not None else None
     results: list[np.ndarray | None] = [None] * (len(wanted) if wanted is not None else 0)
@@ -274,7 +284,12 @@ def _run_backward(
             if id(node) in wanted_ids:
                 results[wanted_ids[id(node)]] = g
         elif node._ctx is None or node._retains_grad:
-            node._accumulate_grad(g)
+            base = _base(g)
+            if id(base) in handed_out or not g.flags.writeable:
+                node._accumulate_grad(g.copy())
+            else:
+                handed_out.add(id(base))
+                node._accumulate_grad(g)
         fn = node._ctx
         if fn is None:
             continue
@@ -308,6 +323,11 @@ def _run_backward(
             accumulate(id(parent), pg)
     assert all(isinstance(t, Tensor) for t in order)
     return results
+
+
+def _base(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself when it is not a view)."""
+    return a if a.base is None else a.base
 
 
 def _merge_order(nodes: list[Tensor]) -> list[Tensor]:

@@ -274,8 +274,9 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph)
 
     def _accumulate_grad(self, g: np.ndarray) -> None:
+        """Add ``g`` (an array nothing else holds) to ``.grad``."""
         if self.grad is None:
-            self.grad = Tensor._wrap(g if g.flags.writeable else g.copy())
+            self.grad = Tensor._wrap(g)
         else:
             self.grad = Tensor._wrap(self.grad.data + g)
 

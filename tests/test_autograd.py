@@ -207,3 +207,46 @@ def test_tensor_reached_by_a_short_and_a_deep_path_gets_both_gradients():
 
     assert_parity(f("rp"), f("torch"), [x])
     check_grad(f("rp"), [x])
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda w: w[:],
+        lambda w: w[0],
+        lambda w: w.reshape(6),
+        lambda w: w.T,
+        lambda w: w.unsqueeze(0),
+        lambda w: w.split(1)[0],
+    ],
+)
+def test_inplace_change_through_the_base_of_a_saved_view_raises(view):
+    w = rp.ones(2, 3) * 2
+    v = view(w)
+    x = rp.ones(*v.shape, requires_grad=True)
+    y = (x * v).sum()
+    w += 1
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_optimizer_step_on_a_parameter_used_through_a_view_invalidates_the_old_graph():
+    w = rp.randn(4, 3, requires_grad=True)
+    y = (rp.randn(2, 3) @ w.T).sum()
+    w.grad = rp.ones(4, 3)
+    rp.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="MatMul"):
+        y.backward()
+
+
+def test_leaves_never_share_a_gradient_array():
+    a = rp.ones(3, requires_grad=True)
+    b = rp.ones(3, requires_grad=True)
+    g = rp.tensor([1.0, 2.0, 3.0])
+    (a + b).backward(g)
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.data, g.data)
+    c = rp.ones(2, 3, requires_grad=True)
+    c.reshape(6).backward(rp.ones(6))
+    c.grad.mul_(5)
+    np.testing.assert_array_equal(c.grad.data, 5 * np.ones((2, 3)))
