@@ -35,6 +35,7 @@ from retroprop.creation import (
 )
 from retroprop.io import load, save
 from retroprop.memory import keep_freed_memory
+from retroprop.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from retroprop.ops.arithmetic import (
     abs,
     add,

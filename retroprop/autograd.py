@@ -354,10 +354,13 @@ def _merge_order(nodes: list[Tensor]) -> list[Tensor]:
     return out[::-1]
 
 
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+def backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+) -> None:
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
     from retroprop.tensor import Tensor
 
+    _no_create_graph("backward", create_graph)
     if not tensor.requires_grad:
         raise RuntimeError(
             "backward: the tensor does not require grad and has no grad_fn (was it computed "
@@ -381,11 +384,20 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     _run_backward([tensor], [g], retain_graph)
 
 
+def _no_create_graph(where: str, create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError(
+            f"{where}(create_graph=True): higher-order gradients are not supported; a backward "
+            "works on NumPy arrays, so the gradient it returns has no graph of its own"
+        )
+
+
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
     grad_outputs: Any = None,
     retain_graph: bool = False,
+    create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``sum(outputs * grad_outputs)`` with respect to ``inputs``.
@@ -396,6 +408,7 @@ def grad(
     """
     from retroprop.tensor import Tensor
 
+    _no_create_graph("grad", create_graph)
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:

@@ -203,9 +203,16 @@ class Tensor:
 
     # ---- dtype and graph -------------------------------------------------------------
     def to(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between floating dtypes)."""
+        """Cast to ``dtype`` (differentiable between floating dtypes); ``'cpu'`` changes nothing.
+
+        Everything runs on the CPU: any other device is refused.
+        """
         from retroprop.ops.arithmetic import Cast
 
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps", "xpu"):
+            if not dtype.startswith("cpu"):
+                raise RuntimeError(f"to: retroprop runs on the CPU only, got device {dtype!r}")
+            return self
         dt = np.dtype(dtype)
         if dt == self.data.dtype:
             return self
@@ -215,6 +222,9 @@ class Tensor:
 
     def type(self, dtype: Any) -> Tensor:
         return self.to(dtype)
+
+    def cpu(self) -> Tensor:
+        return self
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -264,14 +274,16 @@ class Tensor:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         self._retains_grad = True
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
         """Accumulate the gradient of this tensor into the leaves' ``.grad``.
 
         Args:
             gradient: dL/d(self), required unless the tensor has one element.
             retain_graph: keep the graph so that backward can run through it again.
         """
-        autograd.backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def _accumulate_grad(self, g: np.ndarray) -> None:
         """Add ``g`` (an array nothing else holds) to ``.grad``."""

@@ -178,3 +178,55 @@ def test_freed_memory_is_reused_without_page_faults_unless_disabled():
     pages = 20 * 500_000 * 8 // 4096
     assert faults("0") > pages // 4  # the 80 MB went back to the OS and fault in again
     assert faults("1") < pages // 100  # the 80 MB stayed in the process
+
+
+@pytest.mark.parametrize("fn", ["exp", "log", "log1p", "sqrt", "sin", "cos"])
+@pytest.mark.parametrize("data", [[1, 4], [True, False]])
+def test_unary_math_of_integer_or_bool_tensors_is_float32_as_torch(fn, data):
+    ours = getattr(rp.tensor(data), fn)()
+    theirs = getattr(torch.tensor(data), fn)()
+    assert ours.dtype == theirs.numpy().dtype == np.float32
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+
+
+def test_zero_dim_tensor_does_not_decide_the_dtype_and_int_clamp_with_float_bounds():
+    a, t = rp.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    assert (a * rp.tensor(2.0, dtype=rp.float64)).dtype == np.float32
+    assert (t * torch.tensor(2.0, dtype=torch.float64)).dtype == torch.float32
+    ours = rp.tensor([1, 5]).clamp(0.5, 2.5)
+    np.testing.assert_array_equal(ours.data, torch.tensor([1, 5]).clamp(0.5, 2.5).numpy())
+    assert ours.dtype == np.float32
+
+
+def test_matmul_of_float32_and_float64_raises_as_torch():
+    with pytest.raises(RuntimeError, match="same dtype.*float32 and float64"):
+        rp.ones(2, 3) @ rp.ones(3, 2, dtype=rp.float64)
+
+
+def test_to_cpu_is_a_no_op_and_other_devices_are_refused():
+    t = rp.ones(2)
+    assert t.to("cpu") is t and t.cpu() is t
+    assert t.to("float64").dtype == np.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        t.to("cuda")
+
+
+def test_create_graph_says_higher_order_gradients_are_not_supported():
+    x = rp.tensor([1.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        rp.autograd.grad((x * x).sum(), [x], create_graph=True)
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        (x * x).sum().backward(create_graph=True)
+
+
+def test_gradient_of_x_to_the_zero_at_zero_is_zero_as_torch():
+    x = rp.tensor([0.0, 2.0], requires_grad=True)
+    (x**0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_top_level_activations():
+    x = rp.tensor([[-1.0, 2.0]])
+    np.testing.assert_allclose(rp.relu(x).data, [[0.0, 2.0]])
+    np.testing.assert_allclose(rp.softmax(x, dim=1).data.sum(), 1.0, rtol=1e-6)
+    assert rp.tanh(x).shape == rp.sigmoid(x).shape == rp.log_softmax(x, 1).shape == (1, 2)

@@ -13,15 +13,23 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import operands, unbroadcast
+from retroprop.tensor import get_default_dtype
 
 
 def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An integer or bool array next to a float array takes the float's dtype (as PyTorch)."""
+    """An integer or bool array next to a float array takes the float's dtype, and a 0-d float
+    array next to one with dims takes its dtype (PyTorch's promotion rules)."""
     ka, kb = a.dtype.kind, b.dtype.kind
     if ka == "f" and kb != "f":
         return a, b.astype(a.dtype)
     if kb == "f" and ka != "f":
         return a.astype(b.dtype), b
+    if ka == "f" and a.dtype != b.dtype:
+        # as PyTorch: a 0-d tensor does not decide the dtype next to a tensor with dims
+        if a.ndim == 0 and b.ndim > 0:
+            return a.astype(b.dtype), b
+        if b.ndim == 0 and a.ndim > 0:
+            return a, b.astype(a.dtype)
     return a, b
 
 
@@ -79,8 +87,8 @@ class Div(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = _promote(a, b)
         if a.dtype.kind != "f":
-            a = a.astype(np.float32)
-            b = b.astype(np.float32)
+            a = a.astype(get_default_dtype())
+            b = b.astype(get_default_dtype())
         self.save_for_backward(a, b)
         return a / b
 
@@ -106,7 +114,10 @@ class Pow(Function):
         a, b, out = self.saved_values
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast(g * b * np.power(a, b - 1), a.shape)
+            # b a^(b-1), taken as 0 where b = 0 (a^-1 is inf at a = 0), as PyTorch
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = np.where(b == 0, 0, b * np.power(a, b - 1)).astype(g.dtype, copy=False)
+            ga = unbroadcast(g * da, a.shape)
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 loga = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(out.dtype)
@@ -320,6 +331,14 @@ class Clone(Function):
         return g
 
 
+def _floating(x: Any) -> Any:
+    """An integer or bool tensor as the default float dtype (PyTorch's exp(int) is float32)."""
+    from retroprop.tensor import Tensor
+
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    return t if t.dtype.kind == "f" else Tensor._wrap(t.data.astype(get_default_dtype()))
+
+
 def add(a: Any, b: Any) -> Any:
     return Add.apply(*operands(a, b))
 
@@ -345,19 +364,19 @@ def neg(x: Any) -> Any:
 
 
 def exp(x: Any) -> Any:
-    return Exp.apply(x)
+    return Exp.apply(_floating(x))
 
 
 def log(x: Any) -> Any:
-    return Log.apply(x)
+    return Log.apply(_floating(x))
 
 
 def log1p(x: Any) -> Any:
-    return Log1p.apply(x)
+    return Log1p.apply(_floating(x))
 
 
 def sqrt(x: Any) -> Any:
-    return Sqrt.apply(x)
+    return Sqrt.apply(_floating(x))
 
 
 def abs(x: Any) -> Any:
@@ -369,17 +388,22 @@ def sign(x: Any) -> Any:
 
 
 def sin(x: Any) -> Any:
-    return Sin.apply(x)
+    return Sin.apply(_floating(x))
 
 
 def cos(x: Any) -> Any:
-    return Cos.apply(x)
+    return Cos.apply(_floating(x))
 
 
 def clamp(x: Any, min: float | None = None, max: float | None = None) -> Any:
-    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``.
+
+    An integer tensor clamped with a float bound becomes floating, as in PyTorch.
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if any(isinstance(v, float) for v in (min, max)):
+        x = _floating(x)
     return Clamp.apply(x, lo=min, hi=max)
 
 

@@ -32,6 +32,11 @@ class MatMul(Function):
                 f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                 f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
             )
+        if a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind == "f":
+            raise RuntimeError(
+                f"matmul: expected both operands to have the same dtype, got {a.dtype} and "
+                f"{b.dtype} (convert one with .float() or .double())"
+            )
         self.save_for_backward(a, b)
         return np.matmul(a, b)
 
