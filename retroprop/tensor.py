@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retroprop import autograd
+from retroprop.ops._util import numpy_aliases
 
 float32 = np.float32
 float64 = np.float64
@@ -54,18 +55,6 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if kind == "b":
         return arr
     raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype}")
-
-
-def _dim_arg(dim: Any, axis: Any, name: str = "dim") -> Any:
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"pass either {name}= or axis=, not both")
-        return axis
-    return dim
-
-
-def _keep_arg(keepdim: bool, keepdims: bool | None) -> bool:
-    return bool(keepdims) if keepdims is not None else keepdim
 
 
 class Tensor:
@@ -516,59 +505,62 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         return _act.sigmoid(self)
 
-    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        return _act.softmax(self, _dim_arg(dim, axis))
+    @numpy_aliases
+    def softmax(self, dim: int | None = None) -> Tensor:
+        return _act.softmax(self, dim)
 
-    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        return _act.log_softmax(self, _dim_arg(dim, axis))
+    @numpy_aliases
+    def log_softmax(self, dim: int | None = None) -> Tensor:
+        return _act.log_softmax(self, dim)
 
-    # ---- reductions (see retroprop.ops.reduce) -----------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.sum(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    # ---- reductions (see retroprop.ops.reduce); NumPy's axis=/keepdims= are accepted -------
+    @numpy_aliases
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.sum(self, dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.mean(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.mean(self, dim, keepdim)
 
-    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Any:  # fmt: skip
-        return _red.max(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _red.max(self, dim, keepdim)
 
-    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Any:  # fmt: skip
-        return _red.min(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _red.min(self, dim, keepdim)
 
+    @numpy_aliases
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:  # fmt: skip
+            correction: int | None = None) -> Tensor:  # fmt: skip
         corr = correction if correction is not None else int(unbiased)
-        return _red.var(self, _dim_arg(dim, axis), corr, _keep_arg(keepdim, keepdims))
+        return _red.var(self, dim, corr, keepdim)
 
+    @numpy_aliases
     def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:  # fmt: skip
+            correction: int | None = None) -> Tensor:  # fmt: skip
         corr = correction if correction is not None else int(unbiased)
-        return _red.std(self, _dim_arg(dim, axis), corr, _keep_arg(keepdim, keepdims))
+        return _red.std(self, dim, corr, keepdim)
 
-    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False, *,
-             axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.norm(self, p, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.norm(self, p, dim, keepdim)
 
-    def logsumexp(self, dim: Any, keepdim: bool = False, *, axis: Any = None,
-                  keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.logsumexp(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return _red.logsumexp(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
-               keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.argmax(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _red.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
-               keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        return _red.argmin(self, _dim_arg(dim, axis), _keep_arg(keepdim, keepdims))
+    @numpy_aliases
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _red.argmin(self, dim, keepdim)
 
-    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        return _red.cumsum(self, _dim_arg(dim, axis))
+    @numpy_aliases
+    def cumsum(self, dim: int) -> Tensor:
+        return _red.cumsum(self, dim)
 
     # ---- shapes (see retroprop.ops.shape and retroprop.ops.indexing) --------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -607,15 +599,19 @@ class Tensor:
     def expand_as(self, other: Tensor) -> Tensor:
         return _sh.expand(self, other.shape)
 
+    @numpy_aliases
     def squeeze(self, dim: Any = None) -> Tensor:
         return _sh.squeeze(self, dim)
 
+    @numpy_aliases
     def unsqueeze(self, dim: int) -> Tensor:
         return _sh.unsqueeze(self, dim)
 
+    @numpy_aliases
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         return _sh.split(self, split_size_or_sections, dim)
 
+    @numpy_aliases
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return _sh.chunk(self, chunks, dim)
 

@@ -230,3 +230,54 @@ def test_top_level_activations():
     np.testing.assert_allclose(rp.relu(x).data, [[0.0, 2.0]])
     np.testing.assert_allclose(rp.softmax(x, dim=1).data.sum(), 1.0, rtol=1e-6)
     assert rp.tanh(x).shape == rp.sigmoid(x).shape == rp.log_softmax(x, 1).shape == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: m.sum(x, axis=1, keepdims=True),
+        lambda m, x: m.mean(x, axis=0),
+        lambda m, x: m.max(x, axis=1)[0],
+        lambda m, x: m.var(x, axis=1),
+        lambda m, x: m.std(x, axis=0, keepdims=True),
+        lambda m, x: m.logsumexp(x, axis=1),
+        lambda m, x: m.argmax(x, axis=1),
+        lambda m, x: m.cumsum(x, axis=1),
+        lambda m, x: m.cat([x, x], axis=1),
+        lambda m, x: m.stack([x, x], axis=2),
+        lambda m, x: m.unsqueeze(x, axis=0),
+        lambda m, x: m.squeeze(m.unsqueeze(x, 0), axis=0),
+        lambda m, x: m.split(x, 2, axis=1)[1],
+        lambda m, x: m.chunk(x, 2, axis=1)[0],
+    ],
+)
+def test_functions_and_methods_take_numpy_axis_and_keepdims(call):
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    expected = call(_Torch(), torch.tensor(x)).numpy()
+    np.testing.assert_allclose(call(rp, rp.tensor(x)).data, expected, rtol=1e-5)
+    method = call(_Methods(), rp.tensor(x))
+    np.testing.assert_allclose(method.data, expected, rtol=1e-5)
+    with pytest.raises(TypeError, match="either dim= or axis="):
+        rp.sum(rp.tensor(x), dim=0, axis=0)
+
+
+class _Methods:
+    """``m.f(x, ...)`` as the method ``x.f(...)``: runs the same calls on Tensor methods."""
+
+    def __getattr__(self, name):
+        if name in ("cat", "stack"):
+            return getattr(rp, name)
+        return lambda x, *a, **k: getattr(x, name)(*a, **k)
+
+
+class _Torch:
+    """torch's functions with NumPy's names translated to its own (the expected values)."""
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            kwargs = {
+                {"axis": "dim", "keepdims": "keepdim"}.get(k, k): v for k, v in kwargs.items()
+            }
+            return getattr(torch, name)(*args, **kwargs)
+
+        return call

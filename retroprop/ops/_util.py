@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -82,3 +84,23 @@ def as_pair(values: tuple[int, ...], fill: int) -> tuple[int, int]:
     """1 or 2 per-axis values -> (height, width): a 1-d input is an image of height 1, whose
     height axis takes ``fill``."""
     return (fill, values[0]) if len(values) == 1 else (values[0], values[1])
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def numpy_aliases(fn: F) -> F:
+    """Let ``fn`` take NumPy's ``axis=`` / ``keepdims=`` for PyTorch's ``dim=`` / ``keepdim=``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if torch_name in kwargs:
+                    raise TypeError(
+                        f"{fn.__name__}: pass either {torch_name}= or {numpy_name}=, not both"
+                    )
+                kwargs[torch_name] = kwargs.pop(numpy_name)
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
-from retroprop.ops._util import norm_dim, norm_dims
+from retroprop.ops._util import norm_dim, norm_dims, numpy_aliases
 
 # (values, indices) pairs, as torch.return_types.max / torch.return_types.min
 _MaxResult = namedtuple("max", ["values", "indices"])
@@ -245,6 +245,7 @@ class CumSum(Function):
         return np.flip(np.cumsum(flipped, axis=self.dim), self.dim)
 
 
+@numpy_aliases
 def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Sum over ``dim`` (all dims when None). Integer and bool tensors sum to int64.
 
@@ -253,6 +254,7 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     return Sum.apply(x, axes=_axes(x.data, dim, "sum"), keepdim=keepdim)
 
 
+@numpy_aliases
 def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Arithmetic mean over ``dim`` (all dims when None); floating tensors only, as PyTorch."""
     if x.dtype.kind != "f":
@@ -299,6 +301,7 @@ def _extremum(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     return result(values, Tensor._wrap(idx.astype(np.int64, copy=False)))
 
 
+@numpy_aliases
 def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Largest element (dim None: a scalar tensor), or ``(values, indices)`` along an int dim.
 
@@ -308,23 +311,27 @@ def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     return _extremum(x, dim, keepdim, largest=True)
 
 
+@numpy_aliases
 def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Smallest element, or ``(values, indices)`` along an int dim (see :func:`max`)."""
     return _extremum(x, dim, keepdim, largest=False)
 
 
+@numpy_aliases
 def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
     """Variance ``sum (x - mean)^2 / (N - correction)``; correction=1 is unbiased (default)."""
     _floating(x, "var")
     return Var.apply(x, axes=_axes(x.data, dim, "var"), correction=correction, keepdim=keepdim)
 
 
+@numpy_aliases
 def std(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
     """Standard deviation ``sqrt(var(x, dim, correction))``."""
     _floating(x, "std")
     return Std.apply(x, axes=_axes(x.data, dim, "std"), correction=correction, keepdim=keepdim)
 
 
+@numpy_aliases
 def norm(x: Any, p: float | str = 2, dim: Any = None, keepdim: bool = False) -> Any:
     """Vector p-norm ``(sum |x|^p)^(1/p)`` over ``dim`` (all elements when None).
 
@@ -339,6 +346,7 @@ def norm(x: Any, p: float | str = 2, dim: Any = None, keepdim: bool = False) -> 
     return Norm.apply(x, p=float(p), axes=_axes(x.data, dim, "norm"), keepdim=keepdim)
 
 
+@numpy_aliases
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow. Integers give float32."""
     from retroprop.tensor import get_default_dtype
@@ -368,16 +376,19 @@ def _arg(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     return Tensor._wrap(fn(x.data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
 
 
+@numpy_aliases
 def argmax(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """Index (int64, no gradient) of the largest element, flattened when ``dim`` is None."""
     return _arg(x, dim, keepdim, largest=True)
 
 
+@numpy_aliases
 def argmin(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """Index (int64, no gradient) of the smallest element, flattened when ``dim`` is None."""
     return _arg(x, dim, keepdim, largest=False)
 
 
+@numpy_aliases
 def cumsum(x: Any, dim: int) -> Any:
     """Running sum along ``dim`` (required, as in PyTorch). Integers accumulate in int64."""
     if dim is None or isinstance(dim, bool) or not isinstance(dim, int | np.integer):

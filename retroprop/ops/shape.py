@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
-from retroprop.ops._util import norm_dim, unbroadcast
+from retroprop.ops._util import norm_dim, numpy_aliases, unbroadcast
 
 
 class Reshape(Function):
@@ -279,6 +279,7 @@ def expand(x: Any, shape: Sequence[int]) -> Any:
     return Expand.apply(x, shape=tuple(shape))
 
 
+@numpy_aliases
 def squeeze(x: Any, dim: Any = None) -> Any:
     """Remove dims of size 1 (all of them, or those among ``dim``, an int or a tuple)."""
     if dim is None:
@@ -288,6 +289,7 @@ def squeeze(x: Any, dim: Any = None) -> Any:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
 
 
+@numpy_aliases
 def unsqueeze(x: Any, dim: int) -> Any:
     """Insert a dim of size 1 at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
     d = norm_dim(dim, x.ndim + 1)
@@ -307,6 +309,7 @@ def _tensors(tensors: Any, name: str) -> list[Any]:
     return list(tensors)
 
 
+@numpy_aliases
 def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     """Join tensors along an existing dim; their other dims must match.
 
@@ -326,6 +329,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     return Cat.apply(*ts, dim=d)
 
 
+@numpy_aliases
 def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     """Join same-shaped tensors along a new dim ``dim``.
 
@@ -349,6 +353,7 @@ def _narrow(x: Any, dim: int, start: int, stop: int) -> Any:
     return Narrow.apply(x, dim=dim, start=start, stop=stop)
 
 
+@numpy_aliases
 def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Any, ...]:
     """Cut ``x`` along ``dim`` into pieces of ``split_size`` (the last may be smaller), or of
     the given sizes (which must add up to the dim's size)."""
@@ -374,6 +379,7 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     return tuple(_narrow(x, d, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
+@numpy_aliases
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:
     """Split into ``chunks`` pieces of ``ceil(n / chunks)`` elements (fewer pieces if they
     run out), as ``torch.chunk``."""
