@@ -559,7 +559,7 @@ class Tensor:
         return _red.argmin(self, dim, keepdim)
 
     @numpy_aliases
-    def cumsum(self, dim: int) -> Tensor:
+    def cumsum(self, dim: int | None = None) -> Tensor:
         return _red.cumsum(self, dim)
 
     # ---- shapes (see retroprop.ops.shape and retroprop.ops.indexing) --------------------
