@@ -100,6 +100,34 @@ def test_layer_bad_arguments():
         nn.PReLU(4)(rp.zeros(2, 3))
 
 
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: nn.LeakyReLU("a"), r"LeakyReLU: negative_slope must be a real number, got 'a'"),
+        (lambda: nn.LeakyReLU(True), r"LeakyReLU: negative_slope .*got True of type bool"),
+        (lambda: nn.ELU(alpha=None), r"ELU: alpha must be a real number, got None"),
+        (lambda: nn.PReLU(init="0.1"), r"PReLU: init must be a real number, got '0.1'"),
+        (lambda: nn.Softplus(beta=[1]), r"Softplus: beta must be a real number, got \[1\]"),
+        (lambda: nn.Softplus(threshold="x"), r"Softplus: threshold must be a real number"),
+        (lambda: nn.Threshold(0.1, "0"), r"Threshold: value must be a real number, got '0'"),
+        (lambda: nn.Threshold(1j, 0.0), r"Threshold: threshold must be a real number, got 1j"),
+        (lambda: nn.Hardtanh("-1"), r"Hardtanh: min_val must be a real number, got '-1'"),
+        (lambda: nn.Softmax(dim=1.0), r"Softmax: dim must be an int or None, got 1.0"),
+        (lambda: nn.LogSoftmax(dim="1"), r"LogSoftmax: dim must be an int or None, got '1'"),
+    ],
+)
+def test_non_numeric_hyper_parameters_fail_at_construction(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
+
+
+def test_numpy_scalar_hyper_parameters_keep_float32_outputs():
+    x = rp.tensor(_x((3, 4)))
+    for layer in (nn.LeakyReLU(np.float64(0.2)), nn.ELU(np.float64(0.5)), nn.Softmax(np.int64(1))):
+        assert layer(x).dtype == np.float32
+    assert repr(nn.LeakyReLU(np.float64(0.2))) == repr(torch.nn.LeakyReLU(0.2))
+
+
 # ---- the functional namespace -------------------------------------------------------------
 
 

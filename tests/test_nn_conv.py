@@ -154,6 +154,43 @@ def test_float64_module_passes_gradcheck():
         (lambda: nn.ConvTranspose2d(3, 8, 3, padding="same"), None, ValueError, "padding"),
         (lambda: nn.Conv2d(3, 0, 3), None, ValueError, "out_channels must be a positive int"),
         (lambda: nn.Conv2d(3, 8, (3, 3, 3)), None, ValueError, "kernel_size"),
+        (
+            lambda: nn.Conv2d(3, 4, 0),
+            None,
+            ValueError,
+            r"Conv2d: kernel_size must be positive \(>= 1\), got 0",
+        ),
+        (
+            lambda: nn.Conv1d(3, 4, 3, stride=0),
+            None,
+            ValueError,
+            r"Conv1d: stride must be positive \(>= 1\), got 0",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(3, 4, 3, dilation=(1, 0)),
+            None,
+            ValueError,
+            r"ConvTranspose2d: dilation must be positive \(>= 1\), got \(1, 0\)",
+        ),
+        (
+            lambda: nn.Conv2d(3, 4, 3, padding=-1),
+            None,
+            ValueError,
+            r"Conv2d: padding must be non-negative \(>= 0\), got -1",
+        ),
+        (
+            lambda: nn.ConvTranspose1d(3, 4, 3, stride=2, output_padding=-1),
+            None,
+            ValueError,
+            r"ConvTranspose1d: output_padding must be non-negative \(>= 0\), got -1",
+        ),
+        (
+            lambda: nn.Conv2d(4, 6, 3, groups=4),
+            None,
+            ValueError,
+            r"Conv2d: out_channels \(6\) must be divisible by groups \(4\)",
+        ),
+        (lambda: nn.Conv2d(-3, 4, 3), None, ValueError, r"in_channels must be a positive int"),
     ],
 )
 def test_bad_layers_and_inputs_raise_errors_naming_the_layer(make, shape, error, match):

@@ -30,6 +30,7 @@ def _copy_linear(r: nn.Linear, dtype) -> torch.nn.Linear:
     dtype=st.sampled_from([np.float32, np.float64]),
 )
 def test_linear_matches_torch_forward_and_gradients(lead, sizes, bias, dtype):
+    rp.manual_seed(0)
     n_in, n_out = sizes
     r = nn.Linear(n_in, n_out, bias=bias, dtype=dtype)
     t = _copy_linear(r, dtype)
@@ -42,6 +43,7 @@ def test_linear_matches_torch_forward_and_gradients(lead, sizes, bias, dtype):
 
 
 def test_linear_gradcheck_in_float64_for_input_weight_and_bias():
+    rp.manual_seed(0)
     lin = nn.Linear(4, 3, dtype=rp.float64)
     x = rp.randn(2, 5, 4, dtype=rp.float64, requires_grad=True)
     assert rp.autograd.gradcheck(lambda x, w, b: lin(x), [x, lin.weight, lin.bias])
@@ -95,6 +97,15 @@ def test_linear_rejects_wrong_last_dim_naming_module_sizes_and_shape():
 def test_linear_rejects_dtype_mismatch_instead_of_upcasting():
     with pytest.raises(TypeError, match="input dtype float64 differs from the weight's float32"):
         nn.Linear(3, 2)(rp.ones(1, 3, dtype=rp.float64))
+
+
+def test_linear_rejects_integer_input_asking_for_a_float_one():
+    with pytest.raises(TypeError, match=r"Linear: input must be floating point, got dtype int64"):
+        nn.Linear(3, 2)(rp.tensor([[1, 2, 3]]))
+    with pytest.raises(TypeError, match=r"Linear: .*got dtype bool.*\(x\.float\(\)\)"):
+        nn.Linear(3, 2)(rp.ones(1, 3) > 0)
+    with pytest.raises(TypeError, match=r"int64; .* weight's dtype float64 first \(x\.to\(float64"):
+        nn.Linear(3, 2, dtype=rp.float64)(rp.tensor([[1, 2, 3]]))
 
 
 def test_linear_rejects_bad_sizes():

@@ -124,6 +124,54 @@ def test_options_after_the_first_are_keyword_only():
         nn.MSELoss("sum")
 
 
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (
+            lambda: nn.MultiMarginLoss(margin="a"),
+            TypeError,
+            r"MultiMarginLoss: margin must be a real number, got 'a' of type str",
+        ),
+        (lambda: nn.HingeEmbeddingLoss(None), TypeError, r"HingeEmbeddingLoss: margin .*None"),
+        (lambda: nn.HuberLoss(delta="1"), TypeError, r"HuberLoss: delta must be a real number"),
+        (lambda: nn.HuberLoss(delta=0.0), ValueError, r"HuberLoss: delta must be positive, got 0"),
+        (lambda: nn.SmoothL1Loss(beta=[1.0]), TypeError, r"SmoothL1Loss: beta must be a real"),
+        (
+            lambda: nn.SmoothL1Loss(beta=-1),
+            ValueError,
+            r"SmoothL1Loss: beta .*non-negative, got -1",
+        ),
+        (
+            lambda: nn.CrossEntropyLoss(label_smoothing="0.1"),
+            TypeError,
+            r"CrossEntropyLoss: label_smoothing must be a real number, got '0.1'",
+        ),
+        (
+            lambda: nn.CrossEntropyLoss(label_smoothing=1.5),
+            ValueError,
+            r"CrossEntropyLoss: label_smoothing must be in \[0, 1\], got 1.5",
+        ),
+        (
+            lambda: nn.CrossEntropyLoss(ignore_index=1.0),
+            TypeError,
+            r"CrossEntropyLoss: ignore_index must be an int, got 1.0 of type float",
+        ),
+        (lambda: nn.NLLLoss(ignore_index="x"), TypeError, r"NLLLoss: ignore_index must be an int"),
+    ],
+)
+def test_bad_hyper_parameters_fail_at_construction(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_numpy_scalar_options_keep_float32_losses():
+    x, y = rp.tensor(X), rp.tensor(Y)
+    assert nn.HuberLoss(delta=np.float64(0.5))(x, y).dtype == np.float32
+    loss = nn.MultiMarginLoss(margin=np.float64(0.5))(x, rp.tensor(LABELS))
+    assert loss.dtype == np.float32
+    assert nn.NLLLoss(ignore_index=np.int64(2)).ignore_index == 2
+
+
 def test_other_bad_arguments():
     assert nn.KLDivLoss(reduction="batchmean").reduction == "batchmean"
     with pytest.raises(ValueError, match="MultiMarginLoss: p must be 1 or 2, got 3"):

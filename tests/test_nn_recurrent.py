@@ -250,6 +250,24 @@ def test_recurrent_layers_reject_bad_inputs():
         rnn_sequence(rp.randn(0, 2, 3), rp.zeros(2, 4), rp.randn(4, 3), rp.randn(4, 4))
 
 
+def test_gru_and_lstm_sequence_ops_reject_bad_inputs():
+    x, h = rp.zeros(5, 2, 3), rp.zeros(2, 4)
+    with pytest.raises(ValueError, match=r"gru: expected an input of shape .*got shape \(2, 3\)"):
+        gru_sequence(rp.zeros(2, 3), h, rp.zeros(12, 3), rp.zeros(12, 4))
+    with pytest.raises(ValueError, match=r"gru: weights of shapes \(8, 3\) and \(8, 4\)"):
+        gru_sequence(x, h, rp.zeros(8, 3), rp.zeros(8, 4))
+    with pytest.raises(ValueError, match=r"gru: expected a state of shape \(2, 4\), got \(3, 4\)"):
+        gru_sequence(x, rp.zeros(3, 4), rp.zeros(12, 3), rp.zeros(12, 4))
+    with pytest.raises(
+        ValueError, match=r"lstm: expected an input of shape .*got shape \(0, 2, 3\)"
+    ):
+        lstm_sequence(rp.zeros(0, 2, 3), h, h, rp.zeros(16, 3), rp.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"lstm: weights of shapes \(16, 5\) and \(16, 4\)"):
+        lstm_sequence(x, h, h, rp.zeros(16, 5), rp.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"lstm: expected a state of shape \(2, 4\), got \(2, 3\)"):
+        lstm_sequence(x, h, rp.zeros(2, 3), rp.zeros(16, 3), rp.zeros(16, 4))
+
+
 def test_cells_reject_bad_inputs():
     cell = nn.LSTMCell(3, 4)
     with pytest.raises(ValueError, match="LSTMCell: expected input to be 1D or 2D, got 3D"):

@@ -82,6 +82,23 @@ def test_encoder_layer_without_bias_and_with_a_callable_activation_matches_torch
     assert r(rp.Tensor(x)).dtype == np.float32
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_in_eval_mode_passes_gradcheck_for_input_and_parameters(norm_first):
+    rp.manual_seed(0)
+    r = nn.TransformerEncoderLayer(4, 2, 6, activation="gelu", norm_first=norm_first)
+    r = r.double().eval()
+    params = list(r.parameters())
+    assert params and all(p.dtype == np.float64 for p in params)
+    mask = nn.generate_square_subsequent_mask(3, rp.float64)
+    padding = rp.tensor(np.array([[False, False, True], [False, False, False]]))
+    x = rp.Tensor(
+        np.random.default_rng(5).standard_normal((3, 2, 4)), dtype=np.float64, requires_grad=True
+    )
+    assert rp.autograd.gradcheck(
+        lambda x, *_: r(x, src_mask=mask, src_key_padding_mask=padding), [x, *params]
+    )
+
+
 def test_encoder_layer_state_dict_loads_into_torch():
     r = nn.TransformerEncoderLayer(8, 2, 16, norm_first=True)
     t = torch.nn.TransformerEncoderLayer(8, 2, 16, norm_first=True)

@@ -126,6 +126,14 @@ def test_where_matches_torch_and_gives_no_gradient_to_the_condition(shapes):
     )
 
 
+def test_where_gradcheck_with_broadcasting():
+    cond = rp.tensor(np.array([[True], [False], [True]]))
+    check_grad(
+        lambda a, b: rp.where(cond, a, b),
+        [randn(3, 4, dtype=np.float64), randn(4, dtype=np.float64)],
+    )
+
+
 def test_where_with_scalars_and_a_non_bool_condition():
     x = randn(4)
     assert_parity(

@@ -228,6 +228,16 @@ def test_conv1d_passes_gradcheck():
     check_grad(lambda x, w, b: C.conv1d(x, w, b, stride=2, padding=2, dilation=2), [x, w, b])
 
 
+def test_conv_transpose1d_passes_gradcheck():
+    x, w, b = _arrays(11, (2, 4, 5), (4, 3, 3), (6,))
+    check_grad(
+        lambda x, w, b: C.conv_transpose1d(
+            x, w, b, stride=2, padding=1, output_padding=1, groups=2, dilation=2
+        ),
+        [x, w, b],
+    )
+
+
 def _t(*shape, dtype=np.float32):
     return rp.Tensor(np.zeros(shape, dtype), dtype=dtype)
 

@@ -164,6 +164,17 @@ def test_nll_loss_matches_torch(shape, reduction):
         _parity_with_weight(L.nll_loss, tF.nll_loss, w, arrays, reduction=reduction, ignore_index=7)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_gradcheck_with_weight_and_ignore_index(reduction):
+    y = _labels(4, (3, 2))
+    y[1, 0] = -100
+    w = rp.tensor(np.array([1.0, 2.0, 0.5, 1.5]), dtype=np.float64)
+    check_grad(
+        lambda a: L.nll_loss(a, rp.tensor(y), w, reduction=reduction),
+        [_logits((3, 4, 2), np.float64)],
+    )
+
+
 def test_nll_of_log_softmax_equals_cross_entropy():
     x, y = rp.tensor(_logits((5, 3))), rp.tensor(_labels(3, (5,)))
     np.testing.assert_allclose(

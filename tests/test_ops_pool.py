@@ -157,6 +157,17 @@ def test_pooling_passes_gradcheck():
     check_grad(lambda x: P.interpolate(x, scale_factor=(1.5, 0.5)), [x])
 
 
+def test_1d_pooling_passes_gradcheck():
+    x = np.random.default_rng(5).permutation(42).reshape(2, 3, 7) / 10  # distinct values
+    check_grad(lambda x: P.max_pool1d(x, 3, stride=2, padding=1, dilation=2, ceil_mode=True), [x])
+    check_grad(lambda x: P.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [x])
+    check_grad(lambda x: P.avg_pool1d(x, 2, 1), [x])
+    check_grad(lambda x: P.adaptive_avg_pool1d(x, 3), [x])
+    check_grad(lambda x: P.adaptive_avg_pool1d(x, 10), [x])
+    check_grad(lambda x: P.interpolate(x, size=11), [x])
+    check_grad(lambda x: P.interpolate(x, scale_factor=0.5), [x])
+
+
 def _t(*shape, dtype=np.float32):
     return rp.Tensor(np.zeros(shape, dtype), dtype=dtype)
 

@@ -19,6 +19,23 @@ from retroprop.nn.parameter import Parameter
 from retroprop.tensor import Tensor, get_default_dtype
 
 
+def _number(module: str, arg: str, value: Any) -> float:
+    """``value`` as a Python number (NumPy scalars would upcast float32 inputs), or an error
+    naming the module and the argument when it is not a real number."""
+    real = int | float | np.integer | np.floating
+    if isinstance(value, bool) or not isinstance(value, real):
+        raise TypeError(
+            f"{module}: {arg} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _dim(module: str, dim: Any) -> int | None:
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
+        raise TypeError(f"{module}: dim must be an int or None, got {dim!r}")
+    return None if dim is None else int(dim)
+
+
 def _inplace(inplace: bool, sep: str = ", ") -> str:
     return f"{sep}inplace=True" if inplace else ""
 
@@ -42,7 +59,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -72,7 +89,7 @@ class PReLU(Module):
                 f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}"
             )
         self.num_parameters = int(num_parameters)
-        self.init = init
+        self.init = _number("PReLU", "init", init)
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(Tensor._wrap(np.empty(self.num_parameters, dt)))
         self.reset_parameters()
@@ -93,7 +110,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = alpha
+        self.alpha = _number("ELU", "alpha", alpha)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -153,8 +170,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = beta
-        self.threshold = threshold
+        self.beta = _number("Softplus", "beta", beta)
+        self.threshold = _number("Softplus", "threshold", threshold)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softplus(input, self.beta, self.threshold)
@@ -168,8 +185,8 @@ class Threshold(Module):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
-        self.threshold = threshold
-        self.value = value
+        self.threshold = _number("Threshold", "threshold", threshold)
+        self.value = _number("Threshold", "value", value)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -184,6 +201,8 @@ class Hardtanh(Module):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        min_val = _number("Hardtanh", "min_val", min_val)
+        max_val = _number("Hardtanh", "max_val", max_val)
         if min_val > max_val:
             raise ValueError(
                 f"Hardtanh: min_val ({min_val}) must not be greater than max_val ({max_val})"
@@ -207,7 +226,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("Softmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim)
@@ -221,7 +240,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("LogSoftmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)

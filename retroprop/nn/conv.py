@@ -19,10 +19,14 @@ from retroprop.ops.conv import convolution, convolution_transpose
 from retroprop.tensor import Tensor, get_default_dtype
 
 
-def _ntuple(value: Any, nd: int, layer: str, arg: str) -> tuple[int, ...]:
+def _ntuple(value: Any, nd: int, layer: str, arg: str, minimum: int) -> tuple[int, ...]:
+    """``value`` as ``nd`` ints, each at least ``minimum`` (1 for sizes, 0 for paddings)."""
     values = (value,) * nd if isinstance(value, int | np.integer) else tuple(value)
     if len(values) != nd or not all(isinstance(v, int | np.integer) for v in values):
         raise ValueError(f"{layer}: {arg} must be an int or a tuple of {nd} ints, got {value!r}")
+    if any(v < minimum for v in values):
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{layer}: {arg} must be {kind} (>= {minimum}), got {value!r}")
     return tuple(int(v) for v in values)
 
 
@@ -63,10 +67,10 @@ class _ConvNd(Module):
         nd = self.nd
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
-        self.kernel_size = _ntuple(kernel_size, nd, layer, "kernel_size")
-        self.stride = _ntuple(stride, nd, layer, "stride")
-        self.dilation = _ntuple(dilation, nd, layer, "dilation")
-        self.output_padding = _ntuple(output_padding, nd, layer, "output_padding")
+        self.kernel_size = _ntuple(kernel_size, nd, layer, "kernel_size", 1)
+        self.stride = _ntuple(stride, nd, layer, "stride", 1)
+        self.dilation = _ntuple(dilation, nd, layer, "dilation", 1)
+        self.output_padding = _ntuple(output_padding, nd, layer, "output_padding", 0)
         self.groups = int(groups)
         self.padding_mode = padding_mode
         if isinstance(padding, str):
@@ -81,7 +85,7 @@ class _ConvNd(Module):
                 )
             self.padding: str | tuple[int, ...] = padding
         else:
-            self.padding = _ntuple(padding, nd, layer, "padding")
+            self.padding = _ntuple(padding, nd, layer, "padding", 0)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         else:

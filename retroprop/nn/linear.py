@@ -81,11 +81,17 @@ class Linear(Module):
                 f"(*, {self.in_features}), got shape {shape} (last dimension {last} != "
                 f"in_features {self.in_features})"
             )
-        if isinstance(input, Tensor) and input.dtype != self.weight.dtype:
+        w = self.weight.dtype
+        if isinstance(input, Tensor) and input.dtype.kind != "f":
+            cast = "x.float()" if w == np.float32 else f"x.to({w})"
             raise TypeError(
-                f"{self._get_name()}: input dtype {input.dtype} differs from the weight's "
-                f"{self.weight.dtype}; convert the input (x.to({self.weight.dtype})) or the "
-                f"module (.to({input.dtype}))"
+                f"{self._get_name()}: input must be floating point, got dtype {input.dtype}; "
+                f"convert the input to the weight's dtype {w} first ({cast})"
+            )
+        if isinstance(input, Tensor) and input.dtype != w:
+            raise TypeError(
+                f"{self._get_name()}: input dtype {input.dtype} differs from the weight's {w}; "
+                f"convert the input (x.to({w})) or the module (.to({input.dtype}))"
             )
         return linear(input, self.weight, self.bias)
 

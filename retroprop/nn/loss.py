@@ -11,11 +11,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from retroprop.nn import functional as F
 from retroprop.nn.module import Module
 from retroprop.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
+
+
+def _real(loss: str, arg: str, value: Any) -> float:
+    """``value`` as a Python number (NumPy scalars would upcast float32 inputs), or an error
+    naming the loss and the argument when it is not a real number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(
+            f"{loss}: {arg} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _index(loss: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"{loss}: ignore_index must be an int, got {value!r} of type {type(value).__name__}"
+        )
+    return int(value)
 
 
 def _buffer(value: Any) -> Tensor | None:
@@ -71,7 +91,9 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.delta = delta
+        self.delta = _real("HuberLoss", "delta", delta)
+        if self.delta <= 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.huber_loss(input, target, self.reduction, self.delta)
@@ -83,7 +105,9 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.beta = beta
+        self.beta = _real("SmoothL1Loss", "beta", beta)
+        if self.beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -152,8 +176,12 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
+        self.ignore_index = _index("CrossEntropyLoss", ignore_index)
+        self.label_smoothing = _real("CrossEntropyLoss", "label_smoothing", label_smoothing)
+        if not 0.0 <= self.label_smoothing <= 1.0:
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(
@@ -175,7 +203,7 @@ class NLLLoss(_WeightedLoss):
         self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
     ) -> None:
         super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = _index("NLLLoss", ignore_index)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(
@@ -204,7 +232,7 @@ class HingeEmbeddingLoss(_Loss):
 
     def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.margin = margin
+        self.margin = _real("HingeEmbeddingLoss", "margin", margin)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
@@ -228,7 +256,7 @@ class MultiMarginLoss(_WeightedLoss):
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p}")
         self.p = p
-        self.margin = margin
+        self.margin = _real("MultiMarginLoss", "margin", margin)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.multi_margin_loss(
