@@ -27,6 +27,19 @@ from retroprop.nn.module import Module
 
 FORMAT = "retroprop.train.checkpoint"
 VERSION = 1
+LOOP_VERSION = 2  # written by retroprop.train.loop (and fit): the whole State, by name
+
+
+def _from_loop(ckpt: dict[str, Any]) -> dict[str, Any]:
+    """A loop checkpoint seen as a version-1 one: the State's ``model``, ``optimizer`` and
+    ``scheduler`` attributes (the names fit gives them) at the top, the rest kept."""
+    values = ckpt["state"]["values"]
+    return {
+        **ckpt,
+        "model": values.get("model", {}),
+        "optimizer": values.get("optimizer"),
+        "scheduler": values.get("scheduler"),
+    }
 
 
 def save_checkpoint(
@@ -137,10 +150,12 @@ def load_checkpoint(
             f"save_checkpoint or fit(checkpoint_dir=...)); for plain weights use "
             f"model.load_state_dict(rp.load(path))"
         )
-    if state.get("version") != VERSION:
+    if state.get("version") == LOOP_VERSION:
+        state = _from_loop(state)
+    elif state.get("version") != VERSION:
         raise ValueError(
             f"load_checkpoint: {path!r} has checkpoint version {state.get('version')!r}, this "
-            f"retroprop reads version {VERSION}"
+            f"retroprop reads versions {VERSION} and {LOOP_VERSION}"
         )
     if model is not None:
         model.load_state_dict(state["model"])
