@@ -21,6 +21,7 @@ from retroprop.nn.containers import ModuleDict, ModuleList, Sequential
 from retroprop.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from retroprop.nn.dropout import Dropout, Dropout2d, GaussianNoise
 from retroprop.nn.flatten import Flatten, Unflatten
+from retroprop.nn.gan import MinibatchDiscrimination, feature_matching_loss, ssl_unsupervised_loss
 from retroprop.nn.linear import Identity, Linear
 from retroprop.nn.loss import (
     BCELoss,

@@ -29,6 +29,7 @@ class Adam(Optimizer):
         v   <- beta2 * v + (1 - beta2) * g^2
         v_max <- max(v_max, v)                 if amsgrad (then v_max replaces v below)
         w   <- w - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+        w   <- w - lr / (1 - beta1^t) * m / sqrt(v / (1 - beta2^t) + eps)    if eps_inside_sqrt
 
     Args:
         params: parameters or parameter groups to optimise.
@@ -40,6 +41,9 @@ class Adam(Optimizer):
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: shrink the weights directly instead of adding an L2 term to
             the gradient (this is AdamW).
+        eps_inside_sqrt: add ``eps`` to the bias-corrected second moment under the square
+            root, as the original Theano code of Salimans et al. (2016) does, instead of to
+            its root; then ``eps`` bounds the step by ``lr * |m_hat| / sqrt(eps)``. Default: off.
 
     State: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq`` (amsgrad).
     """
@@ -55,6 +59,7 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
+        eps_inside_sqrt: bool = False,
     ) -> None:
         name = type(self).__name__
         _check(lr >= 0.0, name, "learning rate", lr, ">= 0")
@@ -69,6 +74,7 @@ class Adam(Optimizer):
             "amsgrad": bool(amsgrad),
             "maximize": bool(maximize),
             "decoupled_weight_decay": bool(decoupled_weight_decay),
+            "eps_inside_sqrt": bool(eps_inside_sqrt),
         }
         super().__init__(params, defaults)
 
@@ -78,6 +84,7 @@ class Adam(Optimizer):
         weight_decay = float(group["weight_decay"])
         amsgrad = group["amsgrad"]
         decoupled = group["decoupled_weight_decay"]
+        inside = group.get("eps_inside_sqrt", False)
         for p, g in self._gradients(group, l2=not decoupled):
             w = p.data
             state = self.state[p]
@@ -102,9 +109,14 @@ class Adam(Optimizer):
             v += tmp
             if amsgrad:
                 v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            np.sqrt(v, out=tmp)
-            tmp /= (1.0 - beta2**t) ** 0.5
-            tmp += eps
+            if inside:
+                np.divide(v, 1.0 - beta2**t, out=tmp)
+                tmp += eps
+                np.sqrt(tmp, out=tmp)
+            else:
+                np.sqrt(v, out=tmp)
+                tmp /= (1.0 - beta2**t) ** 0.5
+                tmp += eps
             np.divide(m, tmp, out=tmp)
             tmp *= lr / (1.0 - beta1**t)
             w -= tmp

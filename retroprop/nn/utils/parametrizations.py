@@ -10,6 +10,7 @@ from retroprop import random as _random
 from retroprop.autograd import no_grad
 from retroprop.nn import functional as F
 from retroprop.nn.conv import ConvTranspose1d, ConvTranspose2d
+from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
 from retroprop.nn.utils import parametrize
 from retroprop.ops.linalg import matmul
@@ -181,3 +182,52 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
         )
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
     return module
+
+
+def weight_norm_init_(module: Module, input: Tensor, init_scale: float = 1.0) -> Tensor:
+    """Data-dependent initialisation of a weight-normalised layer (Salimans and Kingma, 2016,
+    section 3): on a batch, each output unit's pre-activation y = g t + b gets mean 0 and
+    standard deviation ``init_scale``. With mu and s the unit's mean and (population) std of y
+    over the batch (and positions)::
+
+        g <- g * init_scale / s,   b <- (b - mu) * init_scale / s
+
+    Args:
+        module: a layer given ``weight_norm`` on its ``weight`` with ``dim`` its output
+            channels (0 for Linear and convolutions), and a bias.
+        input: a batch for the layer (e.g. a few hundred training images, passed through the
+            layers below, already initialised).
+        init_scale: the standard deviation of the pre-activations after initialisation.
+
+    Returns the layer's output on ``input`` after initialisation (without gradient), the input
+    of the next layer. Example::
+
+        x = images
+        for layer in net:
+            x = weight_norm_init_(layer, x) if parametrize.is_parametrized(layer) else layer(x)
+    """
+    plist = module._modules.get("parametrizations")
+    norm = plist["weight"][0] if plist is not None and "weight" in plist else None
+    bias = getattr(module, "bias", None)
+    if not isinstance(norm, _WeightNorm) or norm.dim == -1 or not isinstance(bias, Tensor):
+        raise ValueError(
+            f"weight_norm_init_: expected a layer with weight_norm(dim=<output channels>) on its "
+            f"weight and a bias, got {type(module).__name__}"
+        )
+    if not init_scale > 0:
+        raise ValueError(f"weight_norm_init_: init_scale must be > 0, got {init_scale}")
+    g = plist["weight"].original0
+    axis = -1 if isinstance(module, Linear) else 1
+    with no_grad():
+        y = module(input).numpy()
+        axes = tuple(i for i in range(y.ndim) if i != axis % y.ndim)
+        mu, s = y.mean(axes), y.std(axes)
+        if s.shape != bias.shape:
+            raise ValueError(
+                f"weight_norm_init_: the output has {s.size} channels along axis {axis}, the "
+                f"bias {tuple(bias.shape)}"
+            )
+        scale = (init_scale / s).astype(y.dtype)
+        g.mul_(scale.reshape(g.shape))
+        bias.sub_(mu.astype(y.dtype)).mul_(scale)
+        return module(input)
