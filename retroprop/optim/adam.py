@@ -43,7 +43,8 @@ class Adam(Optimizer):
             the gradient (this is AdamW).
         eps_inside_sqrt: add ``eps`` to the bias-corrected second moment under the square
             root, as the original Theano code of Salimans et al. (2016) does, instead of to
-            its root; then ``eps`` bounds the step by ``lr * |m_hat| / sqrt(eps)``. Default: off.
+            its root; then ``eps`` bounds the step by ``lr * |m_hat| / sqrt(eps)``. Default: off
+            (and then absent from the parameter groups, as in PyTorch's state_dict).
 
     State: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq`` (amsgrad).
     """
@@ -74,8 +75,9 @@ class Adam(Optimizer):
             "amsgrad": bool(amsgrad),
             "maximize": bool(maximize),
             "decoupled_weight_decay": bool(decoupled_weight_decay),
-            "eps_inside_sqrt": bool(eps_inside_sqrt),
         }
+        if eps_inside_sqrt:  # only then, so that the default state_dict is PyTorch's
+            defaults["eps_inside_sqrt"] = True
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
