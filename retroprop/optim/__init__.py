@@ -9,6 +9,7 @@ from retroprop.optim.adadelta import Adadelta
 from retroprop.optim.adagrad import Adagrad
 from retroprop.optim.adam import Adam, AdamW
 from retroprop.optim.adamax import Adamax
+from retroprop.optim.lbfgs import LBFGS
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.rmsprop import RMSprop
 from retroprop.optim.sgd import SGD
