@@ -2,7 +2,10 @@
 
     retroprop demo [--epochs N] [--seed N] [--out DIR]     the main job, on generated XOR data
     retroprop lab list                                     the lab's experiments, one a line
-    retroprop lab run NAME [--quick] [--seed N] [--out DIR] [--epochs N] [--resume]
+    retroprop lab show NAME                                settings, data, numbers to beat
+    retroprop lab run NAME [--quick] [--seed N | --seeds S] [--jobs J] [--max-minutes M]
+                           [--resume] [--out DIR] [--SETTING VALUE ...]
+    retroprop lab publish NAME [--root DIR] [--book DIR]   into the results book
     retroprop lab report [--out FILE] [--root DIR] [--include-quick]
     retroprop data download NAME [--root DIR] [--force]
 
@@ -92,22 +95,65 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def lab_list(args: argparse.Namespace) -> int:
-    from retroprop.lab import all_experiments
+    from retroprop.lab import all_experiments, broken
 
     found = all_experiments()
-    width = max(len(name) for name in found)
+    width = max((len(name) for name in found), default=0)
     for name, exp in found.items():
         print(f"{name:<{width}}  {exp.description}")
+    failed = broken()
+    for module, why in failed.items():
+        print(f"retroprop lab list: {module} failed to load: {why}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def lab_show(args: argparse.Namespace) -> int:
+    from retroprop.lab import get
+    from retroprop.lab.report import cell
+    from retroprop.lab.settings import format_value, type_name
+
+    exp = get(args.name)
+    print(f"{exp.name}: {exp.description}\n")
+    needs = ", ".join(
+        name + (f" ({', '.join(files)})" if files else "") for name, files in exp.datasets.items()
+    )
+    print(f"data: {needs or 'none (generated or built in)'}\n")
+    print("settings (retroprop lab run NAME --SETTING VALUE; bools: --SETTING / --no-SETTING):")
+    width = max((len(k) for k in exp.config), default=0) + 2
+    for key, default in exp.config.items():
+        quick = f"  quick: {format_value(exp.quick[key])}" if key in exp.quick else ""
+        option = f"--{key.replace('_', '-')}"
+        print(f"  {option:<{width}} {type_name(default):<14} {format_value(default)}{quick}")
+    if exp.metrics:
+        print("\nheadline metrics (ours / the source document's / best published / target):")
+        for m in exp.metrics:
+            parts = [
+                f"  {m.key} ({m.direction or 'shown'} is better)".replace(
+                    "(equal is better)", "(must equal the target)"
+                ).replace("(shown is better)", "(shown)")
+            ]
+            for label, ref in (("document", m.document), ("best published", m.anchor)):
+                if ref is not None:
+                    where = ", ".join(x for x in (ref.document, ref.note) if x)
+                    parts.append(f"      {label}: {cell(ref.value)} ({where})")
+            if m.target is not None:
+                parts.append(f"      target: {cell(m.target)}")
+            print("\n".join(parts))
     return 0
 
 
 def lab_run(args: argparse.Namespace) -> int:
     _require("retroprop lab run", LAB_EXTRA)
     from retroprop import viz
-    from retroprop.lab import get, run
-    from retroprop.lab.report import metrics_table, read_run
+    from retroprop.lab import RunPaused, get, run
+    from retroprop.lab.report import headline_table, numbers_table, read_run
+    from retroprop.lab.runner import parse_seeds
+    from retroprop.lab.settings import parse_options
 
-    get(args.name)  # an unknown name fails here, before anything is written
+    exp = get(args.name)  # an unknown name fails here, before anything is written
+    settings = parse_options(exp.name, exp.config, args.settings)
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else None
+    out = f" --out {args.out}" if args.out else ""
     try:
         with warnings.catch_warnings():
             # one note below says it for every graph of the run
@@ -116,19 +162,29 @@ def lab_run(args: argparse.Namespace) -> int:
                 args.name,
                 quick=args.quick,
                 seed=args.seed,
+                seeds=seeds,
+                settings=settings,
                 out=args.out,
-                epochs=args.epochs,
                 resume=args.resume,
+                max_minutes=args.max_minutes,
+                jobs=args.jobs,
+                argv=args.argv,
+                verbose=1 if sys.stdout.isatty() else 2,
             )
+    except RunPaused as e:
+        print(
+            f"{args.name}: {e}; `retroprop lab run {args.name} --resume{out}` continues it",
+            file=sys.stderr,
+        )
+        return 0
     except KeyboardInterrupt:
-        out = f" --out {args.out}" if args.out else ""
         print(
             f"\ninterrupted; `retroprop lab run {args.name} --resume{out}` continues the run",
             file=sys.stderr,
         )
         return 130
     _, results = read_run(run_dir)
-    print(metrics_table(results["metrics"], results["source"]))
+    print(headline_table(results) or numbers_table(results))
     if any(fig["path"].endswith(".dot") for fig in results["figures"]):
         print(
             "note: Graphviz's `dot` program is not installed, so the computation graphs were "
@@ -137,9 +193,20 @@ def lab_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"\n{args.name}: {results['wall_time_s']:.2f} s; wrote {run_dir}/ (report.md, "
-        "results.json, config.json, checkpoint, figures)"
+        f"\n{args.name}: {results['wall_time_s']:.2f} s per run; wrote {run_dir}/ (report.md, "
+        "results.json, config.json, figures)"
     )
+    return 0
+
+
+def lab_publish(args: argparse.Namespace) -> int:
+    from retroprop.lab import get, publish
+
+    get(args.name)
+    page, notes = publish(args.name, root=args.root, book=args.book)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"published {args.name} to {page}/ (and rewrote {page.parent / 'README.md'})")
     return 0
 
 
@@ -175,6 +242,16 @@ def _int_at_least(low: int):
     return parse
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retroprop",
@@ -196,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser(
         "lab",
-        help="the lab's experiments: list, run, report",
+        help="the lab's experiments: list, show, run, publish, report",
         description="Run the experiments of the source documents and report our numbers "
         "beside theirs.",
     )
@@ -205,22 +282,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lab_list)
 
     p = lab_sub.add_parser(
+        "show",
+        help="an experiment's settings, data and the numbers to beat",
+        description="Show experiment NAME: its description, the data it needs, every setting "
+        "with its type, default and quick value, and its headline metrics with the source "
+        "document's number, the best published one and our target.",
+    )
+    p.add_argument("name", metavar="NAME", help="an experiment's name (see `retroprop lab list`)")
+    p.set_defaults(func=lab_show)
+
+    p = lab_sub.add_parser(
         "run",
         help="run one experiment into runs/NAME/<timestamp>/",
-        description="Run experiment NAME; write config.json, results.json, report.md, a "
-        "checkpoint and figures into OUT/runs/NAME/<timestamp>/.",
+        description="Run experiment NAME; write config.json, results.json, report.md and "
+        "figures into OUT/runs/NAME/<timestamp>/. Every setting of the experiment is an option "
+        "too, typed from its default: --lr 0.01 --epochs 5 --hidden 128,64 --no-augment "
+        "(`retroprop lab show NAME` lists them).",
+        allow_abbrev=False,
     )
     p.add_argument("name", metavar="NAME", help="an experiment's name (see `retroprop lab list`)")
     p.add_argument("--quick", action="store_true", help="tiny settings that run in seconds")
     p.add_argument("--seed", type=_int_at_least(0), help="random seed (default 0)")
+    p.add_argument(
+        "--seeds",
+        metavar="S",
+        help="several runs and their aggregate: a count (5: seeds 0..4) or a list (3,7,11)",
+    )
+    p.add_argument(
+        "--jobs", type=_int_at_least(1), default=1, help="seeds run at a time (processes)"
+    )
+    p.add_argument(
+        "--max-minutes",
+        type=_positive_float,
+        metavar="M",
+        help="stop cleanly after the epoch that passes M minutes (--resume continues)",
+    )
     p.add_argument("--out", metavar="DIR", help="folder that holds runs/ (default: here)")
-    p.add_argument("--epochs", type=_int_at_least(1), help="override the experiment's epochs")
     p.add_argument(
         "--resume",
         action="store_true",
         help="continue the latest unfinished run of NAME with its saved settings",
     )
     p.set_defaults(func=lab_run)
+
+    p = lab_sub.add_parser(
+        "publish",
+        help="copy the latest full run of NAME into the results book (docs/results/)",
+        description="Copy the latest finished full run of NAME (one seed or a seeds "
+        "aggregate) from ROOT/runs/ into BOOK/NAME/ (report.md, results.json, figures, one "
+        "JSON file per seed) and rewrite BOOK/README.md. Quick runs are refused; seeds "
+        "published in earlier sittings with the same settings are aggregated.",
+    )
+    p.add_argument("name", metavar="NAME", help="an experiment's name")
+    p.add_argument("--root", metavar="DIR", default=".", help="folder that holds runs/")
+    p.add_argument("--book", metavar="DIR", help="the book's folder (default ROOT/docs/results)")
+    p.set_defaults(func=lab_publish)
 
     p = lab_sub.add_parser(
         "report",
@@ -257,14 +373,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "func", None) is not lab_run:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.settings, args.argv = extra, argv
     from retroprop.lab.registry import LabError
-    from retroprop.train import TrainingDiverged
+    from retroprop.lab.settings import SettingsError
+    from retroprop.train import CheckpointError, TrainingDiverged
 
     try:
         return args.func(args)
-    except (CommandError, LabError, FileNotFoundError, TrainingDiverged) as e:
+    except SettingsError as e:
         print(f"retroprop {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except (CommandError, LabError, FileNotFoundError, TrainingDiverged, CheckpointError) as e:
+        print(f"retroprop {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except PermissionError as e:
+        print(
+            f"retroprop {args.command}: error: cannot write {e.filename}: {e.strerror}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"retroprop {args.command}: interrupted", file=sys.stderr)

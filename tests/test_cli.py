@@ -36,7 +36,7 @@ def test_help_everywhere(tmp_path):
         assert command in done.stdout
     done = retroprop_process("lab", "run", "--help", cwd=tmp_path)
     assert done.returncode == 0
-    for option in ("--quick", "--seed", "--out", "--epochs", "--resume"):
+    for option in ("--quick", "--seed", "--seeds", "--jobs", "--max-minutes", "--out", "--resume"):
         assert option in done.stdout
 
 
@@ -61,7 +61,7 @@ def test_lab_run_quick_then_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| initial W1 |" in out and "wrote" in out
     (run_dir,) = (tmp_path / "runs" / "course.xor").iterdir()
-    for name in ("config.json", "results.json", "report.md", "checkpoint.safetensors"):
+    for name in ("config.json", "results.json", "report.md", "model.safetensors"):
         assert (run_dir / name).is_file()
     assert json.loads((run_dir / "config.json").read_text())["seed"] == 1
     assert len(list((run_dir / "figures").glob("*.png"))) == 3
@@ -87,9 +87,14 @@ def test_lab_run_without_graphviz_says_how_to_install_it_once(tmp_path, capsys, 
 
 def test_bad_arguments_exit_with_usage(capsys):
     with pytest.raises(SystemExit) as stop:
-        main(["lab", "run", "course.xor", "--epochs", "0"])
+        main(["lab", "run", "course.xor", "--jobs", "0"])
     assert stop.value.code == 2
     assert "expected an integer >= 1, got 0" in capsys.readouterr().err
+    assert main(["lab", "run", "course.xor", "--epochs", "x"]) == 2
+    assert "--epochs takes an int (e.g. 3), got 'x'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["lab", "list", "--lr", "1"])
+    assert stop.value.code == 2 and "unrecognized arguments: --lr 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["lab"])
     assert "required" in capsys.readouterr().err

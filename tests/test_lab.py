@@ -7,11 +7,12 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import retroprop as rp
 from retroprop import lab
-from retroprop.lab.registry import Experiment, LabError, Reference, Results
+from retroprop.lab.registry import Experiment, LabError, Metric, Reference, Results
 from retroprop.lab.report import run_folders
 from retroprop.lab.runner import new_run_folder
 
@@ -46,21 +47,30 @@ def test_registry_finds_the_course_experiments():
     for name, exp in found.items():
         assert exp.name == name and "\n" not in exp.description and exp.description
         assert set(exp.quick) <= set(exp.config) and "epochs" in exp.config
-        assert all(isinstance(ref, Reference) and ref.document for ref in exp.source.values())
+        refs = [r for m in exp.metrics for r in (m.document, m.anchor) if r is not None]
+        assert exp.metrics and all(isinstance(r, Reference) and r.document for r in refs)
 
 
 def test_registry_rejects_bad_declarations_and_unknown_names():
-    def run(config, run_dir, resume):
-        return Results({}, {})
+    def run(config, ctx):
+        return Results({})
 
     with pytest.raises(ValueError, match="family.name"):
-        Experiment("xor", "d", {}, {"epochs": 1}, {}, run)
+        Experiment("xor", "d", {"epochs": 1}, {}, run)
     with pytest.raises(ValueError, match="quick overrides settings that config lacks"):
-        Experiment("a.b", "d", {}, {"epochs": 1}, {"lr": 0.1}, run)
-    exp = Experiment("a.b", "d", {}, {"epochs": 1}, {}, run)
+        Experiment("a.b", "d", {"epochs": 1}, {"lr": 0.1}, run)
+    exp = Experiment("a.b", "d", {"epochs": 1}, {}, run)
     assert exp.settings(epochs=3) == {"epochs": 3}
     with pytest.raises(LabError, match="a.b has no setting 'lr'"):
         exp.settings(lr=0.1)
+    with pytest.raises(ValueError, match=r"\['seed'\] are set by the runner"):
+        Experiment("a.b", "d", {"seed": 1}, {}, run)
+    with pytest.raises(ValueError, match="setting 'h'.*share one type"):
+        Experiment("a.b", "d", {"h": [1, "a"]}, {}, run)
+    with pytest.raises(ValueError, match="setting 'h'.*non-empty"):
+        Experiment("a.b", "d", {"h": []}, {}, run)
+    with pytest.raises(ValueError, match="direction must be"):
+        Metric("m", "up")
     with pytest.raises(LabError, match="unknown experiment 'course.xr'. Did you mean course.xor"):
         lab.get("course.xr")
 
@@ -69,21 +79,31 @@ def test_quick_run_writes_config_results_report_checkpoint_and_figures(xor_root)
     (run_dir,) = run_folders(xor_root / "runs" / "course.xor")
     assert re.fullmatch(r"\d{8}-\d{6}", run_dir.name)
     config = json.loads((run_dir / "config.json").read_text())
-    assert config == {"lr": 0.1, "epochs": 200, "bias_init": 0.0, "seed": 3, "quick": True}
+    assert config == {
+        "experiment": "course.xor", "lr": 0.1, "epochs": 200, "bias_init": 0.0, "quick": True,
+        "seed": 3,
+    }  # fmt: skip
     results = json.loads((run_dir / "results.json").read_text())
     assert results["experiment"] == "course.xor" and results["wall_time_s"] > 0
-    assert results["source"]["initial W1"]["value"] == results["metrics"]["initial W1"]
+    assert results["seeds"] == [3] and results["quick"] is True
+    (w1,) = [h for h in results["headline"] if h["key"] == "initial W1"]
+    assert w1["document"]["value"] == results["metrics"]["initial W1"]
+    prov = results["provenance"]
+    assert prov["numpy"] == np.__version__ and prov["cpu"] and prov["threads"] >= 1
+    assert prov["blas"] and {"library", "version", "kernel", "threads"} <= set(prov["blas"][0])
+    assert prov["commit"] is None or len(prov["commit"]) == 40
     assert len(results["history"]["loss J: with biases"]) == 200
     for fig in results["figures"]:
         assert (run_dir / fig["path"]).is_file()
     suffixes = sorted(Path(f["path"]).suffix for f in results["figures"])
     assert suffixes.count(".png") == 3 and len(suffixes) == 5  # + 2 graphs, .svg or .dot
-    state = rp.load(run_dir / "checkpoint.safetensors")
+    state = rp.load(run_dir / "model.safetensors")
     assert set(state) == {"without_biases", "with_biases"}
     assert set(state["with_biases"]) == {"0.weight", "0.bias", "2.weight", "2.bias"}
     report = (run_dir / "report.md").read_text()
     assert report.startswith("# course.xor (quick run")
-    assert "| metric | ours | source document | document, note |" in report
+    assert "| metric | ours | source document | best published | target | met |" in report
+    assert "| with biases: accuracy | 1 | — | — | ≥ 1 | met |" in report
     assert "| initial W1 | [[0.5, -0.3], [0.7, -0.1]] | [[0.5, -0.3], [0.7, -0.1]] |" in report
     assert "the network is odd" in report
     for link in links(report):
@@ -113,10 +133,15 @@ def test_course_neuron_reaches_the_least_squares_minimum(neuron_root):
 
 
 def test_runner_rejects_bad_settings(tmp_path):
-    with pytest.raises(LabError, match="epochs must be a positive integer"):
-        lab.run("course.neuron", epochs=0, out=tmp_path)
+    with pytest.raises(LabError, match="course.neuron has no setting 'epoch'. Did you mean epochs"):
+        lab.run("course.neuron", settings={"epoch": 3}, out=tmp_path)
     with pytest.raises(LabError, match="seed must be a non-negative"):
         lab.run("course.neuron", seed=-1, out=tmp_path)
+    with pytest.raises(LabError, match="--seed or --seeds, not both"):
+        lab.run("course.neuron", seed=1, seeds=[1, 2], out=tmp_path)
+    assert not (tmp_path / "runs" / "course.neuron").exists() or not any(
+        (tmp_path / "runs" / "course.neuron").iterdir()
+    )
 
 
 def test_two_runs_started_in_the_same_second_get_two_folders(tmp_path):
@@ -133,20 +158,28 @@ def test_run_folders_sort_by_time_then_number(tmp_path):
 
 
 def test_resume_finishes_an_interrupted_run_in_its_folder_with_its_settings(tmp_path):
-    done = quick_run("course.neuron", tmp_path, epochs=5, seed=2)
+    done = quick_run("course.neuron", tmp_path, settings={"epochs": 5}, seed=2)
     config = json.loads((done / "config.json").read_text())
-    assert config == {"w0": 0.5, "b0": 0.0, "lr": 0.1, "epochs": 5, "seed": 2, "quick": True}
+    assert config == {
+        "experiment": "course.neuron", "w0": 0.5, "b0": 0.0, "lr": 0.1, "epochs": 5,
+        "quick": True, "seed": 2,
+    }  # fmt: skip
     before = json.loads((done / "results.json").read_text())
     assert len(before["history"]["loss J"]) == 5
     with pytest.raises(LabError, match="the latest run of course.neuron .* finished"):
         lab.run("course.neuron", resume=True, out=tmp_path)
     (done / "results.json").unlink()  # as if it had been stopped before the end
     (done / "report.md").unlink()
-    with pytest.raises(LabError, match="leave out quick, seed and epochs"):
+    with pytest.raises(LabError, match="leave out --quick, --seed, --seeds"):
         lab.run("course.neuron", resume=True, quick=True, out=tmp_path)
     assert lab.run("course.neuron", resume=True, out=tmp_path) == done
     after = json.loads((done / "results.json").read_text())
     assert after["metrics"] == before["metrics"] and after["history"] == before["history"]
+    (done / "results.json").unlink()
+    config["experiment"] = "course.xor"
+    (done / "config.json").write_text(json.dumps(config))
+    with pytest.raises(LabError, match="it is a run of 'course.xor', not course.neuron"):
+        lab.run("course.neuron", resume=True, out=tmp_path)
     assert (done / "report.md").is_file()
     with pytest.raises(LabError, match="nothing to resume: course.xor has no run"):
         lab.run("course.xor", resume=True, out=tmp_path)
@@ -169,7 +202,7 @@ def test_report_collects_latest_full_runs_and_leaves_quick_ones_out(
     page = out.read_text()
     assert "## course.neuron\n" in page and "## course.xor (quick run" in page
     assert f"Run `{full.name}`" in page and "| final J |" in page
-    assert "Not in this report" not in page
+    assert "`course.neuron`: not run yet" not in page and "`course.xor`: only quick" not in page
     figure_links = links(page)
     assert len(figure_links) == 8
     for link in figure_links:

@@ -1,6 +1,7 @@
-"""The lab's experiments, one module each; the registry finds every module of this folder.
+"""The lab's experiments, one package per family of source documents.
 
-A module defines ``EXPERIMENT = Experiment(...)`` (see :mod:`retroprop.lab.registry`). Its
-name starts with its family: ``course_*`` for the course slides' exercises, ``diy_*`` for the
-DIY report, and so on.
+``course/`` (the two course slide decks), ``diy/`` (the DIY library report), ``lorenz/``
+(the Lorenz study), ``ssl_gan/`` (the semi-supervised GAN report). Each module of a family
+defines ``EXPERIMENT = Experiment(...)`` (see :mod:`retroprop.lab.registry`); modules whose
+names start with ``_`` hold the family's shared helpers.
 """

@@ -11,14 +11,13 @@ and docs/diy.md). A point counts as well classified when s is on its target's si
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import retroprop as rp
 from retroprop import viz
-from retroprop.lab.registry import Experiment, Figure, Reference, Results
+from retroprop.lab import Experiment, Figure, Metric, Reference, Results, RunContext
 
 DOCUMENT = "002 course slides, Exercice 1"
 # the slide's table: y then x
@@ -50,10 +49,10 @@ def accuracy(s: np.ndarray) -> float:
     return float(((s > 0.5) == (np.array(Y) > 0.5)).mean())
 
 
-def run(config: dict[str, Any], run_dir: Path, resume: bool) -> Results:
+def run(config: dict[str, Any], ctx: RunContext) -> Results:
     """Gradient descent from (w0, b0); a few milliseconds a step, so no checkpoints: a
     resumed run starts again and, being deterministic, ends the same."""
-    figures = run_dir / "figures"
+    run_dir, figures = ctx.run_dir, ctx.figures
     w = rp.tensor(config["w0"], dtype=rp.float64, requires_grad=True)
     b = rp.tensor(config["b0"], dtype=rp.float64, requires_grad=True)
 
@@ -148,12 +147,17 @@ def run(config: dict[str, Any], run_dir: Path, resume: bool) -> Results:
 EXPERIMENT = Experiment(
     name="course.neuron",
     description="Exercice 1 of the course slides: one tanh neuron fitted to six points",
-    source={
-        "points": Reference(6, DOCUMENT, "the slide's table of (x, y)"),
-        "final J": Reference(None, DOCUMENT, "the slides ask to minimise J; no result given"),
-        "accuracy": Reference(None, DOCUMENT, "no result given"),
-    },
     config={"w0": 0.5, "b0": 0.0, "lr": 0.1, "epochs": 300},
     quick={"epochs": 30},
+    metrics=[
+        Metric(
+            "final J",
+            "lower",
+            document=Reference(None, DOCUMENT, "the slides ask to minimise J; no result given"),
+        ),
+        Metric("accuracy", "higher", document=Reference(None, DOCUMENT, "no result given")),
+        Metric("points", "equal", target=6, document=Reference(6, DOCUMENT, "the slide's table")),
+        Metric("step 0: largest gap, engine vs hand gradient", "lower", target=1e-12),
+    ],
     run=run,
 )

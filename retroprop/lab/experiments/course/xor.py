@@ -22,7 +22,7 @@ import numpy as np
 import retroprop as rp
 import retroprop.nn as nn
 from retroprop import viz
-from retroprop.lab.registry import Experiment, Figure, Reference, Results
+from retroprop.lab import Experiment, Figure, Metric, Reference, Results, RunContext
 
 DOCUMENT = "002 course slides, Exercice 2"
 # the slide's table: y then (x_1, x_2)
@@ -108,10 +108,10 @@ def _graph(net: nn.Sequential, path: Path, title: str) -> Path:
     return viz.render(dot, path)
 
 
-def run(config: dict[str, Any], run_dir: Path, resume: bool) -> Results:
+def run(config: dict[str, Any], ctx: RunContext) -> Results:
     """Train the network without, then with biases; a few milliseconds a step, so no
     checkpoints: a resumed run starts again and, being deterministic, ends the same."""
-    figures = run_dir / "figures"
+    run_dir, figures = ctx.run_dir, ctx.figures
     lr, epochs = config["lr"], config["epochs"]
     metrics: dict[str, Any] = {}
     histories, outputs, state, graphs = {}, {}, {}, []
@@ -204,11 +204,25 @@ EXPERIMENT = Experiment(
     name="course.xor",
     description="Exercice 2 of the course slides: a 2-2-1 tanh network on XOR, without and "
     "with biases",
-    source={
-        "initial W1": Reference(str(W1_SLIDES), DOCUMENT, "w^(1)_{j,i}, row j = hidden unit j"),
-        "initial W2": Reference(str(W2_SLIDES), DOCUMENT, "w^(2)_{1,1}, w^(2)_{1,2}"),
-        "with biases: accuracy": Reference(None, DOCUMENT, "the slides give no result"),
-    },
+    metrics=[
+        Metric(
+            "with biases: accuracy",
+            "higher",
+            target=1.0,
+            document=Reference(None, DOCUMENT, "the slides give no result"),
+        ),
+        Metric("without biases: lowest J", "higher", target=1.0),  # the bound J >= 1
+        Metric(
+            "initial W1",
+            None,
+            document=Reference(str(W1_SLIDES), DOCUMENT, "w^(1)_{j,i}, row j = hidden unit j"),
+        ),
+        Metric(
+            "initial W2",
+            None,
+            document=Reference(str(W2_SLIDES), DOCUMENT, "w^(2)_{1,1}, w^(2)_{1,2}"),
+        ),
+    ],
     config={"lr": 0.1, "epochs": 1500, "bias_init": 0.0},
     quick={"epochs": 200},
     run=run,
