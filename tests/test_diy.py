@@ -85,25 +85,70 @@ def test_linear_accumulates_then_steps_then_zeroes():
 
 def test_linear_initialisation_is_the_reports():
     """W = 2 (rand(input, output) - 0.5): U(-1, 1), layout (input, output), seeded by
-    rp.manual_seed, in the default dtype."""
+    rp.manual_seed, in float64 (the report's NumPy arrays)."""
     rp.manual_seed(3)
     layer = diy.Linear(40, 30)
     W = layer._parameters
-    assert W.shape == (40, 30) and W.dtype == np.float32
+    assert W.shape == (40, 30) and W.dtype == np.float64 and layer._bias.dtype == np.float64
     assert layer._bias.shape == (30,) and layer._gradient.shape == (40, 30)
     assert -1 <= W.min() < -0.95 and 0.95 < W.max() < 1
     assert abs(W.mean()) < 0.05
     rp.manual_seed(3)
     np.testing.assert_array_equal(diy.Linear(40, 30)._parameters, W)
+    rp.manual_seed(3)
+    np.testing.assert_array_equal(2 * (rp.random.default_generator.random((40, 30)) - 0.5), W)
 
 
-def test_linear_keeps_float32():
-    layer = diy.Linear(3, 2)
+def test_linear_uniform_initialisation_is_bounded_by_one_over_sqrt_input():
+    """init="uniform": U(-1/sqrt(input), 1/sqrt(input)) for W and b (the report's section
+    6.1, nn.Linear's default), from the same draws as init="report", scaled."""
+    rp.manual_seed(4)
+    report = diy.Linear(64, 50)
+    rp.manual_seed(4)
+    layer = diy.Linear(64, 50, init="uniform")
+    bound = 1 / 8
+    W, b = layer._parameters, layer._bias
+    assert -bound <= W.min() < -0.95 * bound and 0.95 * bound < W.max() <= bound
+    assert np.abs(b).max() <= bound
+    close(W, report._parameters / 8, 1e-15)
+    assert repr(layer) == "Linear(input=64, output=50, bias=True, init='uniform')"
+
+
+def test_linear_keeps_float32_when_asked():
+    layer = diy.Linear(3, 2, dtype=np.float32)
     X = np.ones((4, 3), np.float32)
+    assert layer._parameters.dtype == np.float32
     assert layer.forward(X).dtype == np.float32
     assert layer.backward_delta(X, np.ones((4, 2), np.float32)).dtype == np.float32
     layer.backward_update_gradient(X, np.ones((4, 2), np.float32))
     assert layer._gradient.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "w_dtype"), [(np.float32, np.float64), (np.float64, np.float32)]
+)
+def test_linear_promotes_mixed_dtypes_as_numpy(x_dtype, w_dtype):
+    """float32 with float64 computes in float64 (np.result_type), as X @ W would; delta comes
+    back in the input's dtype, the gradient in the parameters'. Values: torch in float64."""
+    rng = np.random.default_rng(5)
+    layer = diy.Linear(3, 2, dtype=w_dtype)
+    X, delta = rng.standard_normal((4, 3)).astype(x_dtype), rng.standard_normal((4, 2))
+    Xt = tt(X.astype(np.float64), True)
+    Wt, bt = (
+        tt(layer._parameters.T.astype(np.float64), True),
+        tt(layer._bias.astype(np.float64), True),
+    )
+    out = TF.linear(Xt, Wt, bt)
+    out.backward(tt(delta))
+    y = layer.forward(X)
+    assert y.dtype == np.float64
+    close(y, out)
+    gx = layer.backward_delta(X, delta)
+    assert gx.dtype == x_dtype
+    close(gx, Xt.grad, 1e-6 if x_dtype == np.float32 else 1e-12)
+    layer.backward_update_gradient(X, delta)
+    assert layer._gradient.dtype == w_dtype
+    close(layer._gradient, Wt.grad.T, 1e-6 if w_dtype == np.float32 else 1e-12)
 
 
 def test_linear_rejects_bad_input():
@@ -117,14 +162,16 @@ def test_linear_rejects_bad_input():
         layer.forward(np.ones(3, np.float32))
     with pytest.raises(TypeError, match="floating-point"):
         layer.forward(np.ones((4, 3), np.int64))
-    with pytest.raises(TypeError, match="dtype float64 but the parameters have dtype float32"):
-        layer.forward(np.ones((4, 3)))
     with pytest.raises(TypeError, match="NumPy array, got list"):
         layer.forward([[1.0, 2.0, 3.0]])
     with pytest.raises(ValueError, match=r"delta must have the shape .* \(4, 2\), got \(4, 3\)"):
         layer.backward_delta(X, np.ones((4, 3), np.float32))
     with pytest.raises(ValueError, match="output must be a positive integer"):
         diy.Linear(3, 0)
+    with pytest.raises(ValueError, match=r"Linear: init must be one of \('report', 'uniform'\)"):
+        diy.Linear(3, 2, init="xavier")
+    with pytest.raises(TypeError, match="Linear: dtype must be a floating dtype"):
+        diy.Linear(3, 2, dtype=np.int64)
 
 
 # ---- activations ------------------------------------------------------------------------
@@ -261,6 +308,34 @@ def _loss_cases():
             yhat,
             lambda t, p: TF.cross_entropy(p, t, reduction="none"),
         ),
+        (
+            "LogSoftMaxCrossEntropy",
+            diy.LogSoftMaxCrossEntropy(),
+            onehot,
+            yhat,
+            lambda t, p: TF.cross_entropy(p, lab, reduction="none"),
+        ),
+        (
+            "LogSoftMaxCrossEntropy labels",
+            diy.LogSoftMaxCrossEntropy(),
+            labels,
+            yhat,
+            lambda t, p: TF.cross_entropy(p, t, reduction="none"),
+        ),
+        (
+            "LogSoftMaxCrossEntropy soft targets",
+            diy.LogSoftMaxCrossEntropy(),
+            soft_targets,
+            yhat,
+            lambda t, p: TF.cross_entropy(p, t, reduction="none"),
+        ),
+        (
+            "CE soft targets",
+            diy.CE(),
+            soft_targets,
+            softmax,
+            lambda t, p: -(t * torch.log(p)).sum(1),
+        ),
     ]
     return [pytest.param(*case[1:], id=case[0]) for case in cases]
 
@@ -279,20 +354,55 @@ def test_loss_per_sample_and_gradient_match_torch(loss, y, yhat, torch_fn):
     close(grad, p.grad)
 
 
-def test_loss_keeps_float32():
+LOSSES = (
+    diy.MSELoss(), diy.MAELoss(), diy.BCE(), diy.CE(), diy.NLL(), diy.Hinge(),
+    diy.CrossEntropyCriterion(), diy.LogSoftMaxCrossEntropy(),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_loss_keeps_float32(loss):
     y = np.ones((3, 2), np.float32)
     yhat = np.full((3, 2), 0.5, np.float32)
-    for loss in (diy.MSELoss(), diy.BCE(), diy.CrossEntropyCriterion(), diy.NLL()):
-        assert loss.forward(y, yhat).dtype == np.float32
-        assert loss.backward(y, yhat).dtype == np.float32
+    assert loss.forward(y, yhat).dtype == np.float32
+    assert loss.backward(y, yhat).dtype == np.float32
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_loss_promotes_targets_as_numpy(loss):
+    """float64 targets with a float32 yhat: losses in float64 (np.result_type), equal to the
+    all-float64 ones; the gradient in yhat's float32. Integer 0/1 targets equal float ones."""
+    rng = np.random.default_rng(16)
+    labels = rng.integers(0, 2, (5, 3))
+    yhat = rng.uniform(0.1, 0.9, (5, 3)).astype(np.float32)
+    y = labels.astype(np.float64)
+    got = loss.forward(y, yhat)
+    assert got.dtype == np.float64
+    close(got, loss.forward(y, yhat.astype(np.float64)), 1e-6)  # a SoftMax may run in float32
+    grad = loss.backward(y, yhat)
+    assert grad.dtype == np.float32
+    close(grad, loss.backward(y, yhat.astype(np.float64)), 1e-6)
+    close(loss.forward(labels, yhat.astype(np.float64)), loss.forward(y, yhat.astype(np.float64)))
+
+
+def test_report_spellings_are_the_same_losses():
+    assert diy.CrossEntropyLoss is diy.CE and diy.BCELoss is diy.BCE
+    assert diy.NLLLoss is diy.NLL and diy.MSE is diy.MSELoss and diy.MAE is diy.MAELoss
+    assert diy.Tanh is diy.TanH
 
 
 def test_loss_rejects_bad_input():
     yhat = np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"MSELoss: y must have yhat's shape and dtype \(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"MSELoss: y must have yhat's shape \(3, 2\), got \(3, 1\)"
+    ):
         diy.MSELoss().forward(np.zeros((3, 1)), yhat)
-    with pytest.raises(TypeError, match="MAELoss: y must be a floating-point array"):
-        diy.MAELoss().forward(np.zeros((3, 2), np.int64), yhat)
+    with pytest.raises(TypeError, match="MAELoss: y must be a numeric NumPy array, got list"):
+        diy.MAELoss().forward([[0.0, 1.0]] * 3, yhat)
+    with pytest.raises(TypeError, match="MSELoss: y must be a numeric NumPy array, got <U1"):
+        diy.MSELoss().forward(np.full((3, 2), "a"), yhat)
+    with pytest.raises(TypeError, match="MSELoss: yhat must be a floating-point array"):
+        diy.MSELoss().forward(yhat, np.zeros((3, 2), np.int64))
     with pytest.raises(ValueError, match=r"NLL: class indices y must have shape \(3,\)"):
         diy.NLL().forward(np.array([0, 1, 2]), yhat)
     with pytest.raises(ValueError, match=r"CE: yhat must be \(batch, classes\)"):
@@ -301,6 +411,124 @@ def test_loss_rejects_bad_input():
         diy.CrossEntropyCriterion().backward(np.array([0]), np.zeros(3))
     with pytest.raises(ValueError, match="BCE: yhat must have a batch dimension"):
         diy.BCE().forward(np.array(0.5), np.array(0.5))
+
+
+def test_ce_clamps_the_log_as_torch_bce_loss():
+    """CE on a true-class probability p is BCELoss(p, 1): -max(log p, -100), gradient
+    (p - 1) / max(p (1 - p), 1e-12) = -1 / max(p, 1e-12) -- down to p = 0, where the
+    unclamped log gives inf and nan. p = 1 is left out: there BCELoss's gradient is 0."""
+    p_true = np.array([0.0, 1e-300, 1e-50, 3e-13, 1e-6, 0.3, 0.9])
+    yhat = np.stack([p_true, 1 - p_true], axis=1)
+    y = np.zeros(len(p_true), np.int64)
+    pt = tt(p_true, True)
+    ref = TF.binary_cross_entropy(pt, torch.ones_like(pt), reduction="none")
+    ref.sum().backward()
+    close(diy.CE().forward(y, yhat), ref)
+    assert diy.CE().forward(y, yhat)[0] == 100
+    grad = diy.CE().backward(y, yhat)
+    close(grad[:, 0], pt.grad, 1e-8)  # torch's 1e-12 is the float32 nearest, 1 - 4e-9 off
+    assert not grad[:, 1].any()
+    # class probabilities: a 0 probability of a class with target 0 adds nothing, not nan
+    soft = np.array([[0.5, 0.5, 0.0]])
+    assert diy.CE().forward(soft, np.array([[0.5, 0.5, 0.0]]))[0] == pytest.approx(np.log(2))
+    assert np.isfinite(diy.CE().backward(soft, np.array([[0.5, 0.5, 0.0]]))).all()
+
+
+def test_ce_gradient_matches_finite_differences():
+    """d sum(CE.forward) / d yhat by central differences, in float64, away from the clamp."""
+    rng = np.random.default_rng(17)
+    yhat, y = rng.uniform(0.05, 1, (4, 3)), rng.dirichlet(np.ones(3), 4)
+    numeric = np.zeros_like(yhat)
+    for i in np.ndindex(yhat.shape):
+        up, down = yhat.copy(), yhat.copy()
+        up[i] += 1e-6
+        down[i] -= 1e-6
+        numeric[i] = (diy.CE().forward(y, up).sum() - diy.CE().forward(y, down).sum()) / 2e-6
+    close(diy.CE().backward(y, yhat), numeric, 1e-7)
+
+
+def test_clamped_log_op_gradcheck_and_float32():
+    from retroprop.ops.loss import ClampedLog
+
+    p = rp.tensor(
+        np.random.default_rng(18).uniform(0.05, 1, (3, 4)), dtype=rp.float64, requires_grad=True
+    )
+    assert rp.autograd.gradcheck(lambda t: ClampedLog.apply(t), [p])
+    q = rp.tensor(np.array([0.0, 1e-45, 0.5], np.float32), requires_grad=True)
+    z = ClampedLog.apply(q)
+    assert z.dtype == rp.float32 and z.detach().numpy()[0] == -100
+    z.sum().backward()
+    assert q.grad.dtype == rp.float32
+    np.testing.assert_allclose(q.grad.numpy(), [1e12, 1e12, 2], rtol=1e-6)
+
+
+class _ZeroCountingSoftMax(diy.SoftMax):
+    """SoftMax, counting the probabilities that underflow to exactly 0."""
+
+    zeros = 0
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        p = super().forward(X)
+        self.zeros += int((p == 0).sum())
+        return p
+
+
+def test_report_usps_network_with_saturated_softmax_trains_without_nan():
+    """The report's multi-class network, Linear(256, 128) TanH Linear(128, 64) TanH
+    Linear(64, 10) SoftMax with CE and U(-1, 1) weights, in float32 with a large step: its
+    logits grow until probabilities underflow to exactly 0 (where the unclamped log gave a
+    nan history); with the clamps it trains."""
+    rp.manual_seed(19)
+    rng = np.random.default_rng(19)
+    centers = rng.uniform(-1, 1, (10, 256))
+    labels = rng.integers(0, 10, 300)
+    X = np.clip(centers[labels] + 0.3 * rng.standard_normal((300, 256)), -1, 1)
+    X = X.astype(np.float32)
+    f32 = {"dtype": np.float32}
+    softmax = _ZeroCountingSoftMax()
+    net = diy.Sequential(
+        diy.Linear(256, 128, **f32), diy.TanH(), diy.Linear(128, 64, **f32), diy.TanH(),
+        diy.Linear(64, 10, **f32), softmax,
+    )  # fmt: skip
+    history = diy.SGD(net, diy.CrossEntropyLoss(), X, labels, batch_size=100, max_iter=30, eps=0.1)
+    assert softmax.zeros > 0  # the case that went nan
+    assert np.isfinite(history).all() and history[-1] < history[0] / 100
+    assert (net.forward(X).argmax(1) == labels).mean() == 1
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_sgd_stops_with_the_iteration_when_the_loss_diverges():
+    """A step too large for MSELoss on Linear(1, 1) makes the loss grow to inf: SGD stops at
+    that iteration (epoch) and batch, before the parameters become inf or nan."""
+    rp.manual_seed(20)
+    X = np.linspace(-30, 30, 8)[:, None]
+    net = diy.Linear(1, 1)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"SGD: training diverged at iteration \d+ of max_iter=1000 \(batch \d of 2\): "
+        r"Optim.step: the loss is inf at iteration \d+ \(MSELoss, eps=1.0\)",
+    ):
+        diy.SGD(net, diy.MSELoss(), X, 3 * X, batch_size=4, max_iter=1000, eps=1.0)
+    assert np.isfinite(net._parameters).all() and np.isfinite(net._bias).all()
+
+
+def test_optim_step_refuses_a_nan_loss_or_delta():
+    optim = diy.Optim(diy.Linear(2, 1), diy.MSELoss(), eps=0.1)
+    X, Y = np.ones((3, 2)), np.ones((3, 1))
+    optim.step(X, Y)
+    W = optim.net._parameters.copy()
+    X[1, 0] = np.nan
+    with pytest.raises(FloatingPointError, match="Optim.step: the loss is nan at iteration 1"):
+        optim.step(X, Y)
+    np.testing.assert_array_equal(optim.net._parameters, W)
+    assert optim.iteration == 1
+
+    class _InfDelta(diy.MSELoss):
+        def backward(self, y, yhat):
+            return np.full_like(yhat, np.inf)
+
+    with pytest.raises(FloatingPointError, match="Optim.step: delta is not finite at iteration 0"):
+        diy.Optim(diy.Linear(2, 1), _InfDelta()).step(np.ones((3, 2)), Y)
 
 
 # ---- Sequential -------------------------------------------------------------------------

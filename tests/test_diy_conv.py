@@ -134,11 +134,11 @@ def test_conv2d_is_the_reports_figure_37():
 
 def test_conv_initialisation_layout_and_seed():
     """Kernel (k_size, ..., chan_in, chan_out) and bias drawn from U(-1/sqrt(fan_in), ...),
-    in the default dtype, reproducible with rp.manual_seed."""
+    in float64 by default (the report's arrays), reproducible with rp.manual_seed."""
     rp.manual_seed(5)
     layer = diy.Conv2D(3, 4, 50)
     W, b = layer._parameters, layer._bias
-    assert W.shape == (3, 3, 4, 50) and W.dtype == np.float32 and b.shape == (50,)
+    assert W.shape == (3, 3, 4, 50) and W.dtype == np.float64 and b.shape == (50,)
     assert layer._gradient.shape == W.shape and not layer._gradient.any()
     bound = 1 / np.sqrt(4 * 9)
     assert -bound <= W.min() < -0.95 * bound and 0.95 * bound < W.max() <= bound
@@ -165,14 +165,40 @@ def test_conv_accumulates_steps_and_zeroes():
     assert not layer._gradient.any() and not layer._gradient_bias.any()
 
 
-def test_conv_keeps_float32():
-    layer = diy.Conv2D(2, 1, 3)
+def test_conv_keeps_float32_when_asked():
+    layer = diy.Conv2D(2, 1, 3, dtype=np.float32)
     X = np.ones((2, 4, 4, 1), np.float32)
     delta = np.ones((2, 3, 3, 3), np.float32)
     assert layer.forward(X).dtype == np.float32
     assert layer.backward_delta(X, delta).dtype == np.float32
     layer.backward_update_gradient(X, delta)
     assert layer._gradient.dtype == np.float32 and layer._gradient_bias.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "w_dtype"), [(np.float32, np.float64), (np.float64, np.float32)]
+)
+def test_conv_promotes_mixed_dtypes_as_numpy(x_dtype, w_dtype):
+    """A float32 input to a float64 kernel (or the reverse) computes in float64, equal to
+    torch in float64; delta comes back in the input's dtype, the gradient in the kernel's."""
+    rng = np.random.default_rng(9)
+    layer = diy.Conv1D(3, 2, 4, stride=2, dtype=w_dtype)
+    X = rng.standard_normal((3, 9, 2)).astype(x_dtype)
+    Xt = tt(first(X).astype(np.float64), True)
+    Wt = tt(layer._parameters.transpose(2, 1, 0).astype(np.float64), True)
+    bt = tt(layer._bias.astype(np.float64), True)
+    out = last(TF.conv1d(Xt, Wt, bt, stride=2))
+    delta = rng.standard_normal(tuple(out.shape))
+    out.backward(tt(delta))
+    y = layer.forward(X)
+    assert y.dtype == np.float64
+    close(y, out)
+    gx = layer.backward_delta(X, delta)
+    assert gx.dtype == x_dtype
+    close(gx, last(Xt.grad), 1e-6)
+    layer.backward_update_gradient(X, delta)
+    assert layer._gradient.dtype == w_dtype
+    close(layer._gradient, Wt.grad.numpy().transpose(2, 1, 0), 1e-6)
 
 
 def test_conv_rejects_bad_input():
@@ -187,8 +213,6 @@ def test_conv_rejects_bad_input():
         layer.forward(np.ones((10, 2), np.float32))
     with pytest.raises(ValueError, match=r"spatial size \(2,\) is smaller than the kernel"):
         layer.forward(np.ones((5, 2, 2), np.float32))
-    with pytest.raises(TypeError, match="dtype float64 but the parameters have dtype float32"):
-        layer.forward(np.ones((5, 10, 2)))
     with pytest.raises(TypeError, match="floating-point"):
         layer.forward(np.ones((5, 10, 2), np.int64))
     with pytest.raises(ValueError, match=r"delta must have the shape .* \(5, 8, 4\)"):
@@ -204,6 +228,8 @@ def test_conv_rejects_bad_input():
         diy.Conv2D(0, 1, 1)
     with pytest.raises(ValueError, match="Conv1D: stride must be a positive integer"):
         diy.Conv1D(2, 1, 1, stride=1.5)
+    with pytest.raises(TypeError, match="Conv2D: dtype must be a floating dtype"):
+        diy.Conv2D(2, 1, 1, dtype=np.int32)
 
 
 # ---- pooling and Flatten ------------------------------------------------------------------

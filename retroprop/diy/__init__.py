@@ -9,6 +9,9 @@ weight layout, computed by the engine's ops so that every derivative is written 
     net = Sequential(Linear(2, 4), TanH(), Linear(4, 1), Sigmoide())
     history = SGD(net, MSELoss(), X, Y, batch_size=4, max_iter=500, eps=0.1)
 
+float64 by default, as the report's NumPy arrays; the report's spellings of its names work
+(``CrossEntropyLoss``, ``BCELoss``, ``NLLLoss``, ``Tanh``, ``Sigmoid``, ...).
+
 See docs/diy.md for how each piece maps to ``retroprop.nn``.
 """
 
@@ -19,12 +22,27 @@ from retroprop.diy.activation import (
     Sigmoide,
     SoftMax,
     TanH,
+    Tanh,
     Threshold,
 )
 from retroprop.diy.autoencoder import AutoEncoder
 from retroprop.diy.conv import Conv1D, Conv2D
 from retroprop.diy.linear import Linear
-from retroprop.diy.loss import BCE, CE, NLL, CrossEntropyCriterion, Hinge, MAELoss, MSELoss
+from retroprop.diy.loss import (
+    BCE,
+    CE,
+    MAE,
+    MSE,
+    NLL,
+    BCELoss,
+    CrossEntropyCriterion,
+    CrossEntropyLoss,
+    Hinge,
+    LogSoftMaxCrossEntropy,
+    MAELoss,
+    MSELoss,
+    NLLLoss,
+)
 from retroprop.diy.module import Loss, Module
 from retroprop.diy.optim import SGD, Optim
 from retroprop.diy.pool import AvgPool1D, Flatten, MaxPool1D, MaxPool2D
@@ -33,29 +51,36 @@ from retroprop.diy.sequential import Sequential
 __all__ = [
     "BCE",
     "CE",
+    "MAE",
+    "MSE",
     "NLL",
     "SGD",
     "AutoEncoder",
     "AvgPool1D",
+    "BCELoss",
     "Conv1D",
     "Conv2D",
     "CrossEntropyCriterion",
+    "CrossEntropyLoss",
     "Flatten",
     "Hinge",
     "Linear",
     "LogSoftMax",
+    "LogSoftMaxCrossEntropy",
     "Loss",
     "MAELoss",
     "MSELoss",
     "MaxPool1D",
     "MaxPool2D",
     "Module",
+    "NLLLoss",
     "Optim",
     "ReLU",
     "Sequential",
     "Sigmoid",
     "Sigmoide",
     "SoftMax",
+    "Tanh",
     "TanH",
     "Threshold",
 ]

@@ -1,5 +1,5 @@
-"""Activation modules of the report: TanH, Sigmoide (alias Sigmoid), SoftMax, LogSoftMax,
-Threshold and ReLU (a Threshold at 0, as the report derives it).
+"""Activation modules of the report: TanH (alias Tanh), Sigmoide (alias Sigmoid), SoftMax,
+LogSoftMax, Threshold and ReLU (a Threshold at 0, as the report derives it).
 
 Each runs one op of ``retroprop.ops.activation``; the derivative is the op's backward.
 """
@@ -43,6 +43,9 @@ class TanH(_Activation):
     """y = tanh(x);  dy/dx = 1 - tanh(x)^2."""
 
     function = ops.Tanh
+
+
+Tanh = TanH
 
 
 class Sigmoide(_Activation):

@@ -16,9 +16,15 @@ import numpy as np
 
 from retroprop import random
 from retroprop.diy.linear import BiasedModule
-from retroprop.diy.module import check_array, check_delta, engine_backward, engine_forward
+from retroprop.diy.module import (
+    check_array,
+    check_delta,
+    engine_backward,
+    engine_forward,
+    parameter_dtype,
+    promote,
+)
 from retroprop.ops.conv import Convolution
-from retroprop.tensor import get_default_dtype
 
 
 def check_size(name: str, arg: str, value: Any) -> int:
@@ -63,9 +69,10 @@ class _Conv(BiasedModule):
         self.chan_in = check_size(name, "chan_in", chan_in)
         self.chan_out = check_size(name, "chan_out", chan_out)
         self.stride = check_size(name, "stride", stride)
-        dt = np.dtype(get_default_dtype() if dtype is None else dtype)
-        # the report gives no initialisation for its convolutions: PyTorch's default,
-        # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the kernel and the bias
+        dt = parameter_dtype(name, dtype)
+        # the report's conclusion: uniform(-bound, bound, (k_size, chan_in, chan_out)) with
+        # bound = 1/sqrt(chan_in k_size), PyTorch's default; it says nothing of the bias or
+        # of Conv2D: the same bound for the bias, fan_in = chan_in k_size^2 in 2-d, as PyTorch
         bound = 1 / np.sqrt(self.chan_in * self.k_size**self.nd)
         rng = random.default_generator
         W = (bound * (2 * rng.random(self.weight_shape) - 1)).astype(dt)
@@ -108,16 +115,13 @@ class _Conv(BiasedModule):
                 f"{where}: the input's spatial size {X.shape[1:-1]} is smaller than the kernel "
                 f"k_size={self.k_size} (input shape {X.shape})"
             )
-        if X.dtype != self._parameters.dtype:
-            raise TypeError(
-                f"{where}: input has dtype {X.dtype} but the parameters have dtype "
-                f"{self._parameters.dtype}; convert one of them"
-            )
         return X
 
     def _arrays(self, where: str, X: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """X channels-first, the kernel in the engine's layout and the bias, checked and
+        promoted to their common dtype (as NumPy mixes float32 and float64)."""
         self._check_input(where, X)
-        return channels_first(X), self._engine_weight(where), self._bias
+        return promote(channels_first(X), self._engine_weight(where), self._bias)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         arrays = self._arrays(f"{type(self).__name__}.forward", X)
@@ -130,23 +134,22 @@ class _Conv(BiasedModule):
         arrays = self._arrays(where, input)
         check_delta(where, delta, self._output_shape(input))
         needs = (False, True, self._bias is not None)
-        _, gw, gb = engine_backward(
-            Convolution, arrays, channels_first(delta), needs, **self._options()
-        )
+        delta = channels_first(delta).astype(arrays[0].dtype, copy=False)
+        _, gw, gb = engine_backward(Convolution, arrays, delta, needs, **self._options())
         self._gradient += gw.transpose(*range(2, self.nd + 2), 1, 0)
         if gb is not None:
             self._gradient_bias += gb
 
     def backward_delta(self, input: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """dL/dX: the engine's col2im(W^T G_rows), back in the channels-last layout."""
+        """dL/dX: the engine's col2im(W^T G_rows), back in the channels-last layout and the
+        input's dtype."""
         where = f"{type(self).__name__}.backward_delta"
         arrays = self._arrays(where, input)
         check_delta(where, delta, self._output_shape(input))
         needs = (True, False, False)
-        gx, *_ = engine_backward(
-            Convolution, arrays, channels_first(delta), needs, **self._options()
-        )
-        return channels_last(gx)
+        delta = channels_first(delta).astype(arrays[0].dtype, copy=False)
+        gx, *_ = engine_backward(Convolution, arrays, delta, needs, **self._options())
+        return channels_last(gx).astype(input.dtype, copy=False)
 
     def __repr__(self) -> str:
         return (
@@ -161,8 +164,8 @@ class Conv1D(_Conv):
         y[n, t, o] = b[o] + sum_{i, c} W[i, c, o] X[n, t stride + i, c]
 
     (no padding). ``_parameters`` is ``nn.Conv1d``'s weight transposed by (2, 1, 0).
-    Initialisation (the report gives none): U(-1/sqrt(chan_in k_size), +1/sqrt(...)) for the
-    kernel and the bias, as PyTorch.
+    Initialisation (the report's conclusion, PyTorch's default): U(-1/sqrt(chan_in k_size),
+    +1/sqrt(chan_in k_size)) for the kernel and the bias.
 
     Args:
         k_size: kernel length.
@@ -170,7 +173,7 @@ class Conv1D(_Conv):
         chan_out: output channels.
         stride: step between two windows.
         bias: learn an additive bias per output channel.
-        dtype: dtype of the parameters (default: ``rp.get_default_dtype()``).
+        dtype: dtype of the parameters (default float64, as the report's arrays).
 
     Shape: X (batch, length, chan_in) -> (batch, (length - k_size) // stride + 1, chan_out).
 
@@ -196,7 +199,7 @@ class Conv2D(_Conv):
         chan_out: output channels.
         stride: step between two windows, along both axes.
         bias: learn an additive bias per output channel.
-        dtype: dtype of the parameters (default: ``rp.get_default_dtype()``).
+        dtype: dtype of the parameters (default float64, as the report's arrays).
 
     Shape: X (batch, height, width, chan_in) -> (batch, height_out, width_out, chan_out),
     size_out = (size - k_size) // stride + 1.

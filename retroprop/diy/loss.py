@@ -1,9 +1,13 @@
-"""The report's losses: MSELoss, MAELoss, BCE, CE, NLL, Hinge and CrossEntropyCriterion.
+"""The report's losses: MSELoss, MAELoss, BCE, CE, NLL, Hinge, CrossEntropyCriterion and
+LogSoftMaxCrossEntropy, under the report's other spellings too (``CrossEntropyLoss``,
+``BCELoss``, ``NLLLoss``, ``MSE``, ``MAE``).
 
 Each gives one loss per sample, the sum over that sample's entries (``||y - yhat||^2`` for
 MSELoss), and the gradient of the batch's total with respect to ``yhat``. Both come from a
 small graph of engine ops (``retroprop.ops.loss`` and arithmetic) run on the arrays: the
-forward without recording, the backward with ``rp.autograd.grad``.
+forward without recording, the backward with ``rp.autograd.grad``. Targets of another dtype
+than ``yhat`` (float32 / float64, integer or boolean labels) are promoted as NumPy does; the
+gradient has ``yhat``'s dtype.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 
 from retroprop import autograd
 from retroprop.diy.activation import LogSoftMax
-from retroprop.diy.module import Loss, check_array
+from retroprop.diy.module import Loss, check_array, promote
 from retroprop.ops import arithmetic
 from retroprop.ops import loss as ops
 from retroprop.tensor import Tensor
@@ -32,35 +36,35 @@ class _GraphLoss(Loss):
         raise NotImplementedError(f"{type(self).__name__} does not implement _losses")
 
     def _targets(self, y: Any, yhat: np.ndarray) -> np.ndarray:
-        """Check ``y`` against ``yhat`` (same shape and dtype by default)."""
+        """Check ``y`` against ``yhat``: a numeric array of yhat's shape."""
         where = type(self).__name__
-        check_array(where, "y", y)
-        if y.shape != yhat.shape or y.dtype != yhat.dtype:
-            raise ValueError(
-                f"{where}: y must have yhat's shape and dtype {yhat.shape} {yhat.dtype}, "
-                f"got {y.shape} {y.dtype}"
-            )
+        if not isinstance(y, np.ndarray) or y.dtype.kind not in "fiub":
+            got = y.dtype if isinstance(y, np.ndarray) else type(y).__name__
+            raise TypeError(f"{where}: y must be a numeric NumPy array, got {got}")
+        if y.shape != yhat.shape:
+            raise ValueError(f"{where}: y must have yhat's shape {yhat.shape}, got {y.shape}")
         return y
 
-    def _check(self, y: Any, yhat: Any) -> tuple[Tensor, np.ndarray]:
+    def _check(self, y: Any, yhat: Any) -> tuple[Tensor, Tensor]:
+        """y and yhat as Tensors of their common dtype."""
         check_array(type(self).__name__, "yhat", yhat)
         if yhat.ndim == 0:
             raise ValueError(f"{type(self).__name__}: yhat must have a batch dimension, got ()")
-        y = self._targets(y, yhat)
-        return Tensor(y, dtype=y.dtype), yhat
+        y, yhat = promote(self._targets(y, yhat), yhat)
+        return Tensor(y, dtype=y.dtype), Tensor(yhat, dtype=yhat.dtype)
 
     def forward(self, y: np.ndarray, yhat: np.ndarray) -> np.ndarray:
-        y_t, yhat = self._check(y, yhat)
+        y_t, yhat_t = self._check(y, yhat)
         with autograd.no_grad():
-            return self._losses(y_t, Tensor(yhat, dtype=yhat.dtype)).data
+            return self._losses(y_t, yhat_t).numpy()
 
     def backward(self, y: np.ndarray, yhat: np.ndarray) -> np.ndarray:
-        y_t, yhat = self._check(y, yhat)
-        yhat_t = Tensor(yhat, dtype=yhat.dtype, requires_grad=True)
+        y_t, yhat_t = self._check(y, yhat)
+        yhat_t.requires_grad_(True)
         with autograd.enable_grad():
             total = self._losses(y_t, yhat_t).sum()
         (grad,) = autograd.grad(total, [yhat_t])
-        return grad.data
+        return grad.numpy().astype(yhat.dtype, copy=False)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -117,7 +121,7 @@ class _ClassLoss(_GraphLoss):
         where = type(self).__name__
         if yhat.ndim != 2:
             raise ValueError(f"{where}: yhat must be (batch, classes), got shape {yhat.shape}")
-        if isinstance(y, np.ndarray) and y.dtype.kind in "iu":
+        if isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.shape != yhat.shape:
             n, c = yhat.shape
             if y.shape != (n,) or ((y < 0) | (y >= c)).any():
                 raise ValueError(
@@ -137,11 +141,18 @@ class NLL(_ClassLoss):
 
 
 class CE(_ClassLoss):
-    """loss_n = -sum_c y_nc log yhat_nc, yhat probabilities (after a SoftMax);
-    dloss/dyhat = -y / yhat."""
+    """loss_n = -sum_c y_nc max(log yhat_nc, -100), yhat probabilities (after a SoftMax);
+    dloss/dyhat = -y / max(yhat, 1e-12).
+
+    The clamps are PyTorch's BCELoss's (``ops.loss.ClampedLog``): a probability that
+    underflowed to 0 gives a loss of 100 and a finite gradient, not inf and nan. Also spelt
+    ``CrossEntropyLoss``, as in the report's section 5 -- which, unlike PyTorch's
+    ``nn.CrossEntropyLoss``, takes probabilities (the report puts a SoftMax before it); for
+    raw scores use :class:`CrossEntropyCriterion`.
+    """
 
     def _losses(self, y: Tensor, yhat: Tensor) -> Tensor:
-        return arithmetic.neg((y * arithmetic.log(yhat)).sum(dim=1))
+        return arithmetic.neg((y * ops.ClampedLog.apply(yhat)).sum(dim=1))
 
 
 class CrossEntropyCriterion(Loss):
@@ -169,3 +180,23 @@ class CrossEntropyCriterion(Loss):
 
     def __repr__(self) -> str:
         return "CrossEntropyCriterion()"
+
+
+class LogSoftMaxCrossEntropy(_ClassLoss):
+    """The report's "LogSoftMax Cross Entropy", computed in one piece ("implémentation brute")
+    rather than as LogSoftMax then NLL: the engine's fused ``CrossEntropy`` op on raw scores.
+
+    loss_n = -sum_c y_nc log softmax(yhat_n)_c = logsumexp(yhat_n) - <y_n, yhat_n> (rows of y
+    summing to 1); dloss/dyhat = (sum_c y_nc) softmax(yhat) - y. The values of
+    :class:`CrossEntropyCriterion`.
+    """
+
+    def _losses(self, y: Tensor, yhat: Tensor) -> Tensor:
+        return ops.CrossEntropy.apply(yhat, y, reduction="none")
+
+
+CrossEntropyLoss = CE
+BCELoss = BCE
+NLLLoss = NLL
+MSE = MSELoss
+MAE = MAELoss

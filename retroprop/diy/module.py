@@ -67,6 +67,22 @@ def check_array(where: str, name: str, value: Any, ndim: int | None = None) -> n
     return value
 
 
+def parameter_dtype(where: str, dtype: Any) -> np.dtype:
+    """The parameters' dtype: float64 unless ``dtype`` says otherwise, as the report's NumPy
+    arrays (``np.random.rand`` gives float64)."""
+    dt = np.dtype(np.float64 if dtype is None else dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating dtype (float32, float64), got {dt}")
+    return dt
+
+
+def promote(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+    """The arrays in their common NumPy dtype (``np.result_type``: float32 with float64 gives
+    float64), as NumPy's own arithmetic would mix them; None entries stay None."""
+    dtype = np.result_type(*(a for a in arrays if a is not None))
+    return tuple(None if a is None else a.astype(dtype, copy=False) for a in arrays)
+
+
 def check_delta(where: str, delta: Any, shape: tuple[int, ...]) -> np.ndarray:
     """``delta`` if it is a float array of the module's output ``shape``, else raise."""
     check_array(where, "delta", delta)

@@ -14,11 +14,16 @@ class Optim:
     ``step(batch_x, batch_y)``: forward, loss, ``delta = loss.backward``, zero the
     gradients, ``net.backward_update_gradient(batch_x, delta)``, then
     ``net.update_parameters(eps)``. The gradient is that of the SUM of the per-sample losses.
+    A loss or a delta that is nan or inf stops the training with a ``FloatingPointError``
+    naming the iteration, before the parameters are touched.
 
     Args:
         net: the module to train.
         loss: the loss to minimise.
         eps: the gradient step.
+
+    Attributes:
+        iteration: the number of steps taken so far.
     """
 
     def __init__(self, net: Module, loss: Loss, eps: float = 1e-3) -> None:
@@ -29,16 +34,25 @@ class Optim:
         if not eps > 0:
             raise ValueError(f"Optim: eps must be positive, got {eps!r}")
         self.net, self.loss, self.eps = net, loss, float(eps)
+        self.iteration = 0
 
     def step(self, batch_x: np.ndarray, batch_y: np.ndarray) -> float:
         """One update on the batch; returns the batch's summed loss before the update."""
         yhat = self.net.forward(batch_x)
-        losses = self.loss.forward(batch_y, yhat)
+        total = float(self.loss.forward(batch_y, yhat).sum())
         delta = self.loss.backward(batch_y, yhat)
+        if not (np.isfinite(total) and np.isfinite(delta).all()):
+            what = f"the loss is {total}" if not np.isfinite(total) else "delta is not finite"
+            raise FloatingPointError(
+                f"Optim.step: {what} at iteration {self.iteration} "
+                f"({type(self.loss).__name__}, eps={self.eps}); the parameters were not "
+                "updated. Lower eps, or use a stabler loss (CrossEntropyCriterion on raw scores)"
+            )
         self.net.zero_grad()
         self.net.backward_update_gradient(batch_x, delta)
         self.net.update_parameters(self.eps)
-        return float(losses.sum())
+        self.iteration += 1
+        return total
 
 
 def SGD(
@@ -57,6 +71,8 @@ def SGD(
     generator) unless ``shuffle`` is False, cuts them into batches of ``batch_size`` (the
     last one may be smaller) and takes one :class:`Optim` step per batch. As in the report,
     a step's loss is the sum over its batch and an epoch's loss is the mean of its steps.
+    A nan or inf loss stops the training with a ``FloatingPointError`` naming the iteration
+    (the epoch, as the report counts ``max_iter``) and the batch.
 
     Returns:
         array of shape (max_iter,): the loss of each epoch.
@@ -76,11 +92,18 @@ def SGD(
         raise ValueError(f"SGD: max_iter must be a non-negative integer, got {max_iter!r}")
     optim = Optim(net, loss, eps)
     history = np.empty(int(max_iter))
+    n_batches = -(-n // batch_size)
     for epoch in range(int(max_iter)):
         order = random.default_generator.permutation(n) if shuffle else np.arange(n)
-        steps = [
-            optim.step(X[idx], Y[idx])
-            for idx in (order[i : i + batch_size] for i in range(0, n, batch_size))
-        ]
+        steps = []
+        for b in range(n_batches):
+            idx = order[b * batch_size : (b + 1) * batch_size]
+            try:
+                steps.append(optim.step(X[idx], Y[idx]))
+            except FloatingPointError as e:
+                raise FloatingPointError(
+                    f"SGD: training diverged at iteration {epoch} of max_iter={max_iter} "
+                    f"(batch {b} of {n_batches}): {e}"
+                ) from e
         history[epoch] = np.mean(steps)
     return history

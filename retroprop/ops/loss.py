@@ -219,6 +219,21 @@ class MultiMargin(Function):
 # ---- binary targets ------------------------------------------------------------------------
 
 
+class ClampedLog(Function):
+    """z = max(log p, -100), the log of BCELoss, for a loss on probabilities that may be 0
+    (the DIY report's CE after a SoftMax); dz/dp = 1 / max(p, 1e-12), BCELoss's clamp of
+    the denominator, so the derivative is finite for every p >= 0 in float32 too."""
+
+    def forward(self, p: np.ndarray) -> np.ndarray:
+        self.save_for_backward(p)
+        with np.errstate(divide="ignore"):
+            return np.maximum(np.log(p), -100)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        (p,) = self.saved_values
+        return g / np.maximum(p, 1e-12)
+
+
 class BinaryCrossEntropy(Function):
     """loss = -w (t log p + (1 - t) log(1 - p)), each log clamped to >= -100 (as PyTorch);
     dloss/dp = w (p - t) / max(p (1 - p), 1e-12),  dloss/dt = w (log(1 - p) - log p)."""
