@@ -255,3 +255,16 @@ def test_loop_bad_arguments_name_what_is_wrong(tmp_path):
     (tmp_path / "last.safetensors").write_bytes(b"\x00" * 12)
     with pytest.raises(ValueError, match="damaged or truncated"):
         loop(s, mse_step, s.data, epochs=1, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_the_gan_example_of_docs_train_md_runs(tmp_path, monkeypatch):
+    import re
+
+    page = (ROOT / "docs" / "train.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if "State(" in b]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "docs/train.md", "exec"), namespace)
+    history = namespace["history"]
+    assert len(history["loss_d"]) == 5 and len(history["fake_mean"]) == 5
+    assert (tmp_path / "runs" / "gan" / "last.safetensors").is_file()
