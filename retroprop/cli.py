@@ -391,10 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, LabError, FileNotFoundError, TrainingDiverged, CheckpointError) as e:
         print(f"retroprop {args.command}: error: {e}", file=sys.stderr)
         return 1
-    except PermissionError as e:
+    except OSError as e:  # an output folder that cannot be made or written
+        where = e.filename if e.filename is not None else "the output"
         print(
-            f"retroprop {args.command}: error: cannot write {e.filename}: {e.strerror}",
-            file=sys.stderr,
+            f"retroprop {args.command}: error: cannot write {where}: {e.strerror}", file=sys.stderr
         )
         return 1
     except KeyboardInterrupt:

@@ -266,3 +266,12 @@ def test_modules_are_found_in_family_packages():
     assert "retroprop.lab.experiments.course.xor" in names
     assert not any(name.rsplit(".", 1)[1].startswith("_") for name in names)
     assert isinstance(sys.modules["retroprop.lab.experiments.course"], types.ModuleType)
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["lab", "run", "course.neuron", "--quick", "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("retroprop lab: error: cannot write") and err.count("\n") == 1
+    assert blocker.read_text() == "not a folder"
