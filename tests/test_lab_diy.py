@@ -1,0 +1,33 @@
+"""The DIY report's lab experiments, each run with --quick: its metrics' keys and sanity."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retroprop import lab
+from retroprop.data.datasets import data_root
+
+
+def quick(name: str, tmp_path: Path, **settings) -> dict:
+    """The metrics of a quick run of ``name`` (seed 0), after checking its folder."""
+    folder = lab.run(name, quick=True, out=tmp_path, settings=settings or None, verbose=0)
+    results = json.loads((folder / "results.json").read_text())
+    for figure in results["figures"]:
+        assert (folder / figure["path"]).is_file()
+    assert (folder / "report.md").is_file()
+    return results["metrics"]
+
+
+def needs(name: str):
+    return pytest.mark.skipif(
+        not (data_root() / name).is_dir(), reason=f"RETROPROP_DATA does not hold {name}/"
+    )
+
+
+def test_linear_matches_scikit_learn(tmp_path):
+    m = quick("diy.linear", tmp_path)
+    assert m["coef_rel_diff"] <= 1e-3 and m["coef_rel_diff/nn_lbfgs"] <= 1e-3
+    assert m["intercept_abs_diff"] < 1e-2
+    assert np.isfinite(m["final_mse"])
