@@ -31,3 +31,12 @@ def test_linear_matches_scikit_learn(tmp_path):
     assert m["coef_rel_diff"] <= 1e-3 and m["coef_rel_diff/nn_lbfgs"] <= 1e-3
     assert m["intercept_abs_diff"] < 1e-2
     assert np.isfinite(m["final_mse"])
+
+
+def test_nonlinear_separates_both_sets(tmp_path):
+    m = quick("diy.nonlinear", tmp_path)
+    for kind in ("separable", "xor"):
+        for key in (f"{kind}_test_accuracy", f"{kind}_test_accuracy/nn"):
+            assert 0.5 <= m[key] <= 1
+        assert m[f"{kind}_bayes_accuracy"] > 0.98
+    assert m["separable_test_accuracy"] > 0.95

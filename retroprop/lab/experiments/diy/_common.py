@@ -83,4 +83,3 @@ def confusion_figure(y: np.ndarray, pred: np.ndarray, path: Path, title: str) ->
     """The 10-class confusion matrix of labels ``pred`` against ``y`` (rows: true class)."""
     matrix = confusion_matrix(y, pred, num_classes=10)
     return viz.confusion_matrix(matrix, path, title=title)
-
