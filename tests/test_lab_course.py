@@ -1,0 +1,36 @@
+"""The course lessons of part A (issue 13), each run with --quick: their metric keys, and
+numbers that already meet the exactness targets or are sane."""
+
+import json
+from pathlib import Path
+
+from retroprop import lab
+
+
+def quick(name: str, root: Path, **settings) -> dict:
+    folder = lab.run(name, quick=True, out=root, settings=settings or None, verbose=0)
+    results = json.loads((folder / "results.json").read_text())
+    for figure in results["figures"]:
+        assert (folder / figure["path"]).is_file(), figure
+    assert results["notes"] and results["quick"]
+    return results["metrics"]
+
+
+def test_backprop_hand_formulas_equal_the_engine(tmp_path):
+    m = quick("course.backprop", tmp_path)
+    assert m["max_gap_vs_hand_formulas"] <= 1e-12
+    assert m["max_gap_activation_derivatives"] <= 1e-12
+    for key in ("W1", "b1", "W3", "dY~3", "dY~1"):
+        assert m[f"gap/step0/{key}"] <= 1e-12
+    assert m["relu'(0): engine"] == 0.0
+    assert m["final loss L"] < m["initial loss L"]
+
+
+def test_softmax_ce_gradient_is_s_minus_p(tmp_path):
+    m = quick("course.softmax_ce", tmp_path)
+    assert m["max_abs_diff"] <= 1e-12 and m["max_abs_diff/soft_labels"] <= 1e-12
+    assert m["max_abs_diff/finite_diff"] <= 1e-6
+    assert m["softmax_jacobian_gap"] <= 1e-12
+    # float32: the composed form breaks where the fused loss stays at rounding
+    assert m["float32 composed form: first nan at |logit|"] < 200
+    assert m["float32 fused form: largest error"] < 1e-5
