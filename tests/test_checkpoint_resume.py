@@ -2,12 +2,7 @@
 last good checkpoint."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,8 +21,7 @@ from retroprop.train import (
     save_checkpoint,
 )
 from retroprop.train.fit import History
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.kill_harness import kill_and_resume
 
 # Trains a dropout MLP on shuffled batches with Adam and a StepLR schedule, so the global
 # generator, the loader's generator, the optimiser and the scheduler all matter.
@@ -78,41 +72,14 @@ with open(os.path.join(out, "history.json"), "w") as f:
 """
 
 
-def _env():
-    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path}
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_killed_training_resumes_to_the_same_bits_as_an_uninterrupted_one(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(SCRIPT)
-    full, run = tmp_path / "full", tmp_path / "run"
-    full.mkdir()
-    run.mkdir()
+    def parked(run):
+        # parked mid-epoch 2: its weights, generators and optimiser have moved past the checkpoint
+        assert load_checkpoint(run / "ckpt" / "last.safetensors", restore_rng=False)["epoch"] == 1
+        assert not (run / "weights.safetensors").exists()
 
-    def start(out, mode):
-        command = [sys.executable, str(script), str(out), mode]
-        pipe = subprocess.PIPE
-        return subprocess.Popen(command, env=_env(), stdout=pipe, stderr=pipe, text=True)
-
-    reference, victim = start(full, "full"), start(run, "killed")
-    deadline = time.monotonic() + 60
-    while not (run / "stalled").exists():
-        assert victim.poll() is None, victim.communicate()[1]
-        assert time.monotonic() < deadline, "the run never reached epoch 2"
-        time.sleep(0.02)
-    # parked mid-epoch 2: its weights, generators and optimiser have moved past the checkpoint
-    assert load_checkpoint(run / "ckpt" / "last.safetensors", restore_rng=False)["epoch"] == 1
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    assert victim.returncode == -signal.SIGKILL and not (run / "weights.safetensors").exists()
-
-    resumed = subprocess.run([sys.executable, str(script), str(run), "resume"], env=_env(),
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr
-    assert reference.wait(timeout=60) == 0, reference.communicate()[1]
-
+    full, run = kill_and_resume(SCRIPT, tmp_path, parked)
     # the resumed process ran epochs 2-4 only (indices 1, 2, 3)
     assert (run / "epochs.txt").read_text().split() == ["0", "1", "1", "2", "3"]
     a = safetensors.numpy.load_file(full / "weights.safetensors")

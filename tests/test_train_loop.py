@@ -3,12 +3,7 @@ the whole State (within epochs too), bitwise resume after a kill, the time budge
 evaluation cadence, divergence, and the State's rules."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +13,7 @@ import retroprop as rp
 import retroprop.nn as nn
 from retroprop.data import DataLoader, TensorDataset
 from retroprop.train import State, TrainingDiverged, loop, read_checkpoint
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.kill_harness import ROOT, kill_and_resume
 
 # A small GAN on 2-D points: G and D with their own Adam settings, a schedule on D's learning
 # rate, dropout in D (the global generator), a noise generator held by the State, a step
@@ -100,43 +94,16 @@ with open(os.path.join(out, "history.json"), "w") as f:
 """
 
 
-def _env():
-    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path}
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_gan_killed_mid_epoch_two_resumes_to_the_same_bits(tmp_path):
-    script = tmp_path / "gan.py"
-    script.write_text(GAN)
-    full, run = tmp_path / "full", tmp_path / "run"
-    full.mkdir()
-    run.mkdir()
+    def parked(run):
+        # after batch 2 of epoch 2 (6 batches an epoch): the last checkpoint is mid-epoch
+        ckpt = read_checkpoint(run / "ckpt" / "last.safetensors")
+        assert (ckpt["epoch"], ckpt["batch"]) == (1, 1)
+        assert ckpt["state"]["values"]["steps"] == 7
+        assert not (run / "weights.safetensors").exists()
 
-    def start(out, mode):
-        command = [sys.executable, str(script), str(out), mode]
-        pipe = subprocess.PIPE
-        return subprocess.Popen(command, env=_env(), stdout=pipe, stderr=pipe, text=True)
-
-    reference, victim = start(full, "full"), start(run, "killed")
-    deadline = time.monotonic() + 60
-    while not (run / "stalled").exists():
-        assert victim.poll() is None, victim.communicate()[1]
-        assert time.monotonic() < deadline, "the run never reached epoch 2"
-        time.sleep(0.02)
-    # parked after batch 2 of epoch 2 (6 batches an epoch): the last checkpoint is mid-epoch
-    ckpt = read_checkpoint(run / "ckpt" / "last.safetensors")
-    assert (ckpt["epoch"], ckpt["batch"]) == (1, 1)
-    assert ckpt["state"]["values"]["steps"] == 7
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    assert victim.returncode == -signal.SIGKILL and not (run / "weights.safetensors").exists()
-
-    resumed = subprocess.run([sys.executable, str(script), str(run), "resume"], env=_env(),
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr
-    assert reference.wait(timeout=60) == 0, reference.communicate()[1]
-
+    full, run = kill_and_resume(GAN, tmp_path, parked)
     a = safetensors.numpy.load_file(full / "weights.safetensors")
     b = safetensors.numpy.load_file(run / "weights.safetensors")
     assert a.keys() == b.keys() and len(a) == 8 and all(np.array_equal(a[k], b[k]) for k in a)
