@@ -40,3 +40,11 @@ def test_nonlinear_separates_both_sets(tmp_path):
             assert 0.5 <= m[key] <= 1
         assert m[f"{kind}_bayes_accuracy"] > 0.98
     assert m["separable_test_accuracy"] > 0.95
+
+
+def test_sequential_reports_every_network(tmp_path):
+    m = quick("diy.sequential", tmp_path)
+    for name in ("xor4", "xor_deep", "xor50", "checkerboard"):
+        assert 0 <= m[f"{name}_test_accuracy"] <= 1
+    assert 0 <= m["checkerboard_test_accuracy/nn"] <= 1
+    assert m["xor4_test_accuracy"] > 0.6
