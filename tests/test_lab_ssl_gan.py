@@ -51,3 +51,31 @@ def test_mlp_paused_by_its_budget_resumes_to_the_same_numbers(mlp_run, tmp_path)
     got, want = _results(resumed)["history"], _results(mlp_run)["history"]
     for key in ("loss_lab", "loss_gen", "test_accuracy", "test_accuracy/raw"):
         assert got[key] == want[key], key
+
+
+def test_cnn_quick_run_reports_the_protocols_metrics(tmp_path):
+    metrics = _results(lab.run("ssl_gan.cnn", quick=True, out=tmp_path))["metrics"]
+    for key in ("test_accuracy", "test_errors", "epoch_s", "wall_s", "accuracy_at_epoch/1"):
+        assert key in metrics
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["ms_per_step"] > 0
+
+
+def test_baseline_quick_run_reports_the_four_models(tmp_path):
+    metrics = _results(lab.run("ssl_gan.baseline", quick=True, out=tmp_path))["metrics"]
+    for kind in ("mlp", "cnn"):
+        for recipe in ("document", "tuned"):
+            assert 0.0 <= metrics[f"test_accuracy/{kind}_{recipe}"] <= 1.0
+    assert metrics["test_accuracy"] == metrics["test_accuracy/cnn_tuned"]
+    # the document's recipe learns something from 70 images in two epochs of three steps
+    assert metrics["test_accuracy/mlp_document"] > 0.2
+
+
+def test_random_shift_moves_each_image_by_whole_pixels_within_the_bound():
+    rng = np.random.default_rng(0)
+    images = np.zeros((50, 28, 28), np.float32)
+    images[:, 14, 14] = 1.0
+    moved = _data.random_shift(images.reshape(50, 784), rng, 2).reshape(50, 28, 28)
+    where = np.argmax(moved.reshape(50, -1), 1)
+    assert moved.sum() == 50
+    assert set(where // 28) <= set(range(12, 17)) and set(where % 28) <= set(range(12, 17))
+    assert len(np.unique(where)) > 5

@@ -52,14 +52,80 @@ def discriminator(
 
 
 def features(disc: nn.Sequential) -> nn.Sequential:
-    """D up to its last hidden ReLU: the layer whose mean activations G matches."""
-    last_relu = max(i for i, m in enumerate(disc) if isinstance(m, nn.ReLU))
-    return disc[: last_relu + 1]
+    """D without its classifier: the layers before the last Linear, less the noise, dropout
+    and minibatch discrimination right before it; G matches their mean activations."""
+    n = len(disc) - 1
+    while isinstance(disc[n - 1], nn.GaussianNoise | nn.Dropout | nn.MinibatchDiscrimination):
+        n -= 1
+    return disc[:n]
 
 
-def head(disc: nn.Sequential) -> nn.Sequential:
-    """The rest of D after :func:`features`."""
-    return disc[len(features(disc)) :]
+def _wn_conv(n_in: int, n_out: int, kernel: int, stride: int, padding: int) -> nn.Conv2d:
+    conv = nn.Conv2d(n_in, n_out, kernel, stride, padding)
+    nn.init.normal_(conv.weight, 0.0, 0.05)
+    nn.init.zeros_(conv.bias)
+    weight_norm(conv)
+    return conv
+
+
+def cnn_discriminator(
+    widths: tuple[int, int, int] = (32, 64, 128),
+    input_noise: float = 0.3,
+    dropout: float = 0.5,
+    minibatch_kernels: int = 0,
+) -> nn.Sequential:
+    """A conv-small discriminator for 1 x 28 x 28 images, weight-normalised, LeakyReLU(0.2):
+    noise, two 3x3 convolutions (the second of stride 2: 14 x 14), dropout, the same at twice
+    the width (7 x 7), dropout, a 3x3 valid and a 1x1 convolution, global average pooling, then
+    the classifier Linear."""
+    a, b, c = widths
+    layers: list[nn.Module] = [
+        nn.GaussianNoise(input_noise),
+        _wn_conv(1, a, 3, 1, 1), nn.LeakyReLU(0.2),
+        _wn_conv(a, a, 3, 2, 1), nn.LeakyReLU(0.2),
+        nn.Dropout(dropout),
+        _wn_conv(a, b, 3, 1, 1), nn.LeakyReLU(0.2),
+        _wn_conv(b, b, 3, 2, 1), nn.LeakyReLU(0.2),
+        nn.Dropout(dropout),
+        _wn_conv(b, c, 3, 1, 0), nn.LeakyReLU(0.2),
+        _wn_conv(c, c, 1, 1, 0), nn.LeakyReLU(0.2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+    ]  # fmt: skip
+    last_in = c
+    if minibatch_kernels:
+        layers.append(nn.MinibatchDiscrimination(c, minibatch_kernels, 5))
+        last_in += minibatch_kernels
+    layers.append(_wn_linear(last_in, 10, 0.05, True))
+    return nn.Sequential(*layers)
+
+
+def keras_mlp() -> nn.Sequential:
+    """The document's baseline DNN is drawn in a figure we do not have; we take the Keras
+    MNIST example MLP: 784-512-512-10, ReLU, dropout 0.2, Glorot-uniform weights, zero biases."""
+    return _keras(
+        nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(512, 10),
+    )  # fmt: skip
+
+
+def keras_cnn() -> nn.Sequential:
+    """Likewise the Keras MNIST example CNN: Conv 32 3x3, Conv 64 3x3, max-pool 2, dropout
+    0.25, Dense 128, dropout 0.5, Dense 10 (ReLU)."""
+    return _keras(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 10),
+    )  # fmt: skip
+
+
+def _keras(*layers: nn.Module) -> nn.Sequential:
+    for layer in layers:
+        if isinstance(layer, nn.Linear | nn.Conv2d):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return nn.Sequential(*layers)
 
 
 def generator(z_dim: int = Z_DIM, hidden: int = 500, out: int = 784) -> nn.Sequential:
