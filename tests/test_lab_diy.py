@@ -48,3 +48,11 @@ def test_sequential_reports_every_network(tmp_path):
         assert 0 <= m[f"{name}_test_accuracy"] <= 1
     assert 0 <= m["checkerboard_test_accuracy/nn"] <= 1
     assert m["xor4_test_accuracy"] > 0.6
+
+
+@needs("usps")
+def test_multiclass_runs_the_reports_code_on_usps(tmp_path):
+    m = quick("diy.multiclass", tmp_path)
+    for key in ("test_accuracy", "test_accuracy_best", "test_accuracy/nn_same_architecture"):
+        assert 0.1 <= m[key] <= 1
+    assert m["test_accuracy"] > 0.3  # 3 epochs on 500 digits: above chance

@@ -83,3 +83,25 @@ def confusion_figure(y: np.ndarray, pred: np.ndarray, path: Path, title: str) ->
     """The 10-class confusion matrix of labels ``pred`` against ``y`` (rows: true class)."""
     matrix = confusion_matrix(y, pred, num_classes=10)
     return viz.confusion_matrix(matrix, path, title=title)
+
+
+def usps_cnn() -> nn.Sequential:
+    """A small CNN for 16x16 digits (NCHW): two 3x3 convolution blocks (16, 32 channels, ReLU,
+    2x2 max-pooling), dropout, a 128-unit hidden layer and 10 logits."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.3), nn.Linear(32 * 4 * 4, 128), nn.ReLU(),
+        nn.Linear(128, 10),
+    )  # fmt: skip
+
+
+def accuracy_evaluator(
+    X: np.ndarray, y: np.ndarray, key: str = "val_accuracy"
+) -> Callable[[State], dict[str, float]]:
+    """``evaluate(state)`` for the shared loop: the model's accuracy on (X, y)."""
+
+    def evaluate(state: State) -> dict[str, float]:
+        return {key: float((predict(state.model, X).argmax(axis=1) == y).mean())}
+
+    return evaluate
