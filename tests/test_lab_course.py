@@ -34,3 +34,21 @@ def test_softmax_ce_gradient_is_s_minus_p(tmp_path):
     # float32: the composed form breaks where the fused loss stays at rounding
     assert m["float32 composed form: first nan at |logit|"] < 200
     assert m["float32 fused form: largest error"] < 1e-5
+
+
+def test_gd_modes_compares_the_three_update_rules(tmp_path):
+    m = quick("course.gd_modes", tmp_path)
+    for mode in ("online", "batch", "minibatch"):
+        assert 0 < m[f"final_loss/{mode}"] < m["initial_loss"] and m[f"time_s/{mode}"] > 0
+    assert m["updates/online"] == 128 * 3 and m["updates/batch"] == 3
+    assert m["updates/minibatch"] == 4 * 3  # 128 points in batches of 32
+    # per epoch, the rule that updates more often goes further
+    assert m["final_loss/online"] < m["final_loss/minibatch"] < m["final_loss/batch"]
+
+
+def test_sgd_convergence_variance_meets_the_formulas(tmp_path):
+    m = quick("course.sgd_convergence", tmp_path)
+    assert m["var_rel_err/constant"] <= 0.05
+    assert m["var_rel_err/harmonic"] <= 0.05
+    assert m["var/harmonic"] < m["var/rho=0.02"] < m["var/rho=0.1"] < m["var/rho=1.9"]
+    assert abs(m["mean/rho=0.1"] - 1.0) < 0.05
