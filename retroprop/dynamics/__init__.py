@@ -6,8 +6,11 @@
 - sindy: centred differences, STLSQ, the weak form and weak SINDy (with model refinement)
 - search, parametric: Jaya, Powell, Galerkin regression, the RK4 fit through autograd
 - identify: every method by name, on one sampled trajectory
+- lyapunov: Benettin's spectrum; Rosenstein and Eckmann from one series (as nolds 0.6.2)
+- encoding: a (d, side^2) series as a d-channel image, invertibly
 """
 
+from retroprop.dynamics.encoding import SeriesImageCodec
 from retroprop.dynamics.identify import METHODS, Identified, Options, identify
 from retroprop.dynamics.integrate import (
     lorenz,
@@ -33,6 +36,14 @@ from retroprop.dynamics.library import (
     lorenz_parameters,
     monomials,
     polynomial_features,
+)
+from retroprop.dynamics.lyapunov import (
+    Spectrum,
+    benettin,
+    delay_embedding,
+    eckmann,
+    mean_period,
+    rosenstein,
 )
 from retroprop.dynamics.parametric import galerkin, jaya_powell, lorenz_residual_loss, rk4_fit
 from retroprop.dynamics.search import jaya, powell
