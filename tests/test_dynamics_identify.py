@@ -24,10 +24,12 @@ from retroprop.dynamics import (
     lasso_lars,
     lorenz,
     lorenz_coefficients,
+    lorenz_jacobian,
     lorenz_known_parameter,
     lorenz_parameters,
     lorenz_residual_loss,
     polynomial_features,
+    polynomial_model,
     powell,
     ridge,
     rk4_fit,
@@ -70,6 +72,18 @@ def test_lorenz_coefficients_reproduce_the_field_and_its_parameters(i):
     xi = lorenz_coefficients(*SYSTEMS[i])
     np.testing.assert_allclose(polynomial_features(x) @ xi, lorenz(x, *SYSTEMS[i]), rtol=1e-13)
     np.testing.assert_allclose(lorenz_parameters(xi), SYSTEMS[i], rtol=1e-15)
+
+
+def test_polynomial_model_is_lorenz_with_its_jacobian():
+    x = np.random.default_rng(6).standard_normal((4, 3)) * 10
+    field, jacobian = polynomial_model(lorenz_coefficients(*SYSTEMS[1]))
+    np.testing.assert_allclose(field(x), lorenz(x, *SYSTEMS[1]), rtol=1e-13)
+    np.testing.assert_allclose(jacobian(x), lorenz_jacobian(x, *SYSTEMS[1]), atol=1e-12)
+    cubic = np.random.default_rng(7).standard_normal((20, 3))
+    eps, point = 1e-6, np.array([0.3, -1.2, 2.0])
+    f3, j3 = polynomial_model(cubic, degree=3)
+    fd = np.stack([(f3(point + eps * e) - f3(point - eps * e)) / (2 * eps) for e in np.eye(3)], -1)
+    np.testing.assert_allclose(j3(point), fd, atol=1e-7)
 
 
 def test_lorenz_quadratic_terms_conserve_energy_and_a_random_model_does_not():

@@ -36,6 +36,8 @@ from retroprop.dynamics.library import (
     lorenz_parameters,
     monomials,
     polynomial_features,
+    polynomial_jacobian,
+    polynomial_model,
 )
 from retroprop.dynamics.lyapunov import (
     Spectrum,

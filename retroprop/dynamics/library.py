@@ -44,6 +44,41 @@ def polynomial_features(x: np.ndarray, degree: int = 2) -> np.ndarray:
     return np.stack(columns, axis=-1)
 
 
+def polynomial_jacobian(x: np.ndarray, degree: int = 2) -> np.ndarray:
+    """dTheta/dx: the derivative of every library term with respect to every variable.
+
+    Shape: ``(..., n_vars)`` -> ``(..., n_terms, n_vars)``; the Jacobian of the model
+    ``Theta(x) Xi`` is ``einsum('...ti,tj->...ji', polynomial_jacobian(x), Xi)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n_vars = x.shape[-1]
+    out = np.zeros((*x.shape[:-1], len(monomials(n_vars, degree)), n_vars))
+    for t, powers in enumerate(monomials(n_vars, degree)):
+        for i, p in enumerate(powers):
+            if p:
+                term = p * x[..., i] ** (p - 1)
+                for j, q in enumerate(powers):
+                    if j != i and q:
+                        term = term * x[..., j] ** q
+                out[..., t, i] = term
+    return out
+
+
+def polynomial_model(xi: np.ndarray, degree: int = 2):
+    """The field ``f(x) = Theta(x) Xi`` and its Jacobian ``J(x)`` (``(..., d, d)``) of a
+    coefficient matrix, ready for :func:`~retroprop.dynamics.integrate.trajectory` and
+    :func:`~retroprop.dynamics.lyapunov.benettin`."""
+    xi = np.asarray(xi, dtype=np.float64)
+
+    def field(x: np.ndarray) -> np.ndarray:
+        return polynomial_features(x, degree) @ xi
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        return np.einsum("...ti,tj->...ji", polynomial_jacobian(x, degree), xi)
+
+    return field, jacobian
+
+
 def feature_names(variables: str | list[str] = "xyz", degree: int = 2) -> list[str]:
     """Readable names of the terms, e.g. ``['1', 'x', 'y', 'z', 'x^2', 'x y', ...]``."""
     names = list(variables)
