@@ -53,8 +53,9 @@ def diy_accuracy(net: diy.Module, X: np.ndarray, y: np.ndarray, threshold: float
 def fit_mlp(
     ctx: RunContext, name: str, X: np.ndarray, y: np.ndarray, hidden: list[int], config: dict
 ) -> tuple[nn.Sequential, dict[str, list[float]]]:
-    """An ``nn`` ReLU MLP 2-hidden-1 on logits, BCE-with-logits, AdamW on the shared loop."""
-    sizes = [2, *hidden]
+    """An ``nn`` ReLU MLP (X's features)-hidden-1 on logits, BCE-with-logits, AdamW on the
+    shared loop."""
+    sizes = [X.shape[1], *hidden]
     layers: list[nn.Module] = []
     for a, b in zip(sizes, sizes[1:]):
         layers += [nn.Linear(a, b), nn.ReLU()]
@@ -63,6 +64,7 @@ def fit_mlp(
         ctx, name, model, X.astype(np.float32), y[:, None].astype(np.float32),
         F.binary_cross_entropy_with_logits, epochs=config["nn_epochs"],
         batch_size=config["nn_batch_size"], lr=config["nn_lr"], seed=ctx.seed,
+        weight_decay=config.get("nn_weight_decay", 0.0),
     )  # fmt: skip
     return model, history
 
@@ -81,3 +83,10 @@ def boundary(
 ) -> Path:
     """The regions the network gives each class, with the test points on top."""
     return viz.decision_boundary(score, X, y, path, threshold=threshold, title=title)
+
+
+def fourier_features(X: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """[sin(2 pi X B), cos(2 pi X B)]: random Fourier features (Tancik et al. 2020), which let
+    an MLP fit high-frequency functions such as a checkerboard. B: (2, n_frequencies)."""
+    Z = 2 * np.pi * X @ B
+    return np.concatenate([np.sin(Z), np.cos(Z)], axis=1)
