@@ -52,3 +52,30 @@ def test_sgd_convergence_variance_meets_the_formulas(tmp_path):
     assert m["var_rel_err/harmonic"] <= 0.05
     assert m["var/harmonic"] < m["var/rho=0.02"] < m["var/rho=0.1"] < m["var/rho=1.9"]
     assert abs(m["mean/rho=0.1"] - 1.0) < 0.05
+
+
+def test_universal_approx_error_falls_with_the_width(tmp_path):
+    m = quick("course.universal_approx", tmp_path)
+    errors = [m[f"max_error/width={w}"] for w in (2, 8, 64)]
+    assert errors[0] > errors[1] > errors[2] > 0
+    assert m["rmse/width=64"] < 0.1
+
+
+def test_iris_numpy_equals_retroprop_step_by_step(tmp_path):
+    m = quick("course.iris_numpy", tmp_path)
+    assert m["max_weight_diff"] <= 1e-10
+    assert m["test_accuracy"] == m["test_accuracy numpy"]
+    assert abs(m["final loss numpy"] - m["final loss retroprop"]) < 1e-12
+    assert m["steps"] == 3 * 120
+
+
+def test_cnn_params_counts_the_slides_cnn_and_alexnet(tmp_path):
+    m = quick("course.cnn_params", tmp_path)
+    assert m["total_params"] == 56320
+    assert [m[f"params/{k}"] for k in ("conv2d", "conv2d_1", "conv2d_2")] == [896, 18496, 36928]
+    assert m["shape/conv2d"] == "30x30x32" and m["shape/conv2d_2"] == "4x4x64"
+    assert m["layers matching the slides"] == "5 / 5"
+    assert m["worked convolution: first output"] == -25
+    assert m["alexnet sizes equal the formula"] is True
+    assert m["alexnet/conv1"] == "96x55x55" and m["alexnet/pool3"] == "256x6x6"
+    assert m["alexnet_params"] == 62378344
