@@ -1,0 +1,1 @@
+"""The Lorenz system (source document 000): simulation, identification, Lyapunov exponents, GANs."""
