@@ -20,11 +20,12 @@ from retroprop.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from retroprop.train.checkpoint import load_checkpoint, save_checkpoint
 from retroprop.train.fit import evaluate, fit
 from retroprop.train.history import History, TrainingDiverged
-from retroprop.train.loop import loop, read_checkpoint
+from retroprop.train.loop import CheckpointError, loop, read_checkpoint
 from retroprop.train.state import State
 
 __all__ = [
     "Callback",
+    "CheckpointError",
     "EarlyStopping",
     "History",
     "ModelCheckpoint",

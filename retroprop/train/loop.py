@@ -53,6 +53,10 @@ Step = Callable[[State, Any], Mapping[str, float]]
 Evaluate = Callable[[State], Mapping[str, float]]
 
 
+class CheckpointError(ValueError):
+    """A checkpoint cannot be resumed: damaged, truncated, or of another run."""
+
+
 class _Diverged(Exception):
     """Raised inside an epoch; the loop turns it into a TrainingDiverged with the context."""
 
@@ -102,16 +106,16 @@ def _what(key: str) -> str:
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The dict of a loop checkpoint; ValueError naming the file when it is not one."""
+    """The dict of a loop checkpoint; CheckpointError naming the file when it is not one."""
     path = os.fspath(path)
     try:
         ckpt = io.load(path)
     except ValueError as e:
-        raise ValueError(f"the checkpoint {path!r} is damaged or truncated: {e}") from None
+        raise CheckpointError(f"the checkpoint {path!r} is damaged or truncated: {e}") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"{path!r} is not a retroprop training checkpoint")
+        raise CheckpointError(f"{path!r} is not a retroprop training checkpoint")
     if ckpt.get("version") != LOOP_VERSION:
-        raise ValueError(
+        raise CheckpointError(
             f"{path!r} has checkpoint version {ckpt.get('version')!r}; the training loop "
             f"resumes version {LOOP_VERSION}"
         )
@@ -200,8 +204,11 @@ def loop(
     count = 0
     if resume and os.path.isfile(path):
         saved = read_checkpoint(path)
-        state.load_state_dict(saved["state"])
-        data.load_state_dict(saved["loaders"]["train"])
+        try:
+            state.load_state_dict(saved["state"])
+            data.load_state_dict(saved["loaders"]["train"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise CheckpointError(f"cannot resume from {path!r}: {e}") from None
         start, start_batch = saved["epoch"], saved["batch"]
         stopped = saved["stop_training"]
         sums, count = dict(saved["sums"]), saved["count"]
