@@ -2,7 +2,10 @@
 numbers that already meet the exactness targets or are sane."""
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from retroprop import lab
 
@@ -79,3 +82,17 @@ def test_cnn_params_counts_the_slides_cnn_and_alexnet(tmp_path):
     assert m["alexnet sizes equal the formula"] is True
     assert m["alexnet/conv1"] == "96x55x55" and m["alexnet/pool3"] == "256x6x6"
     assert m["alexnet_params"] == 62378344
+
+
+@pytest.mark.skipif(
+    not (Path(os.environ.get("RETROPROP_DATA", "/nonexistent")) / "mnist").is_dir(),
+    reason="RETROPROP_DATA does not hold MNIST",
+)
+def test_fgsm_lowers_the_accuracy_as_eps_grows(tmp_path):
+    m = quick("course.fgsm", tmp_path)
+    eps = (0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+    fgsm = [m[f"accuracy/eps={e:g}"] for e in eps]
+    assert fgsm[0] == m["clean test accuracy"] > 0.8
+    assert all(a >= b for a, b in zip(fgsm, fgsm[1:])) and fgsm[-1] < 0.2
+    # the gradient's direction, not the size of the change, does the damage
+    assert m["accuracy_random_sign/eps=0.1"] > fgsm[2] + 0.3
