@@ -56,3 +56,9 @@ def test_multiclass_runs_the_reports_code_on_usps(tmp_path):
     for key in ("test_accuracy", "test_accuracy_best", "test_accuracy/nn_same_architecture"):
         assert 0.1 <= m[key] <= 1
     assert m["test_accuracy"] > 0.3  # 3 epochs on 500 digits: above chance
+
+
+def test_conv1d_classifies_iris(tmp_path):
+    m = quick("diy.conv1d", tmp_path)
+    assert 0.3 <= m["test_accuracy"] <= 1 and 0.3 <= m["test_accuracy/nn"] <= 1
+    assert 0 <= m["train_accuracy"] <= 1
