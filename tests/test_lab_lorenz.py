@@ -4,6 +4,7 @@ system and on a non-classic one (sigma 16, rho 45.92, beta 4)."""
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retroprop import lab
@@ -64,3 +65,18 @@ def test_identify_on_a_non_classic_system(tmp_path):
 def test_identify_refuses_an_unknown_method(tmp_path):
     with pytest.raises(ValueError, match="unknown methods"):
         quick("lorenz.identify", tmp_path, methods=["sindy"])
+
+
+@pytest.mark.parametrize("system", [{}, OTHER], ids=["classic", "other"])
+def test_lyapunov_spectrum_adds_up_and_series_estimators_report(tmp_path, system):
+    m = quick("lorenz.lyapunov", tmp_path, **system)
+    sigma, beta = system.get("sigma", 10.0), system.get("beta", 8 / 3)
+    assert m["benettin/sum_expected"] == pytest.approx(-(sigma + 1 + beta))
+    assert m["benettin/sum_error"] < 1e-3
+    assert m["benettin/lambda1"] > 0.5 and abs(m["benettin/lambda2"]) < 0.2
+    assert m["benettin/lambda3"] < -10
+    for c in "xyz":
+        for dt in ("0.01", "0.1"):
+            assert np.isfinite(m[f"rosenstein/{c}/n=400/dt={dt}/noise=0"])
+            assert m[f"eckmann/{c}/n=400/dt={dt}/noise=0"] > 0
+    assert m["eckmann/x/n=1000/dt=0.1/noise=0"] is None  # not run on --quick's lengths
