@@ -192,7 +192,7 @@ EXPERIMENT = Experiment(
         "runs": 100000,
         "steps": 2000,
     },
-    quick={"runs": 10000, "steps": 300},
+    quick={"runs": 10000, "steps": 200},
     metrics=[
         Metric(
             "var_rel_err/constant",
