@@ -60,7 +60,7 @@ def save_samples(state: State, ctx: RunContext, epoch: int) -> None:
         tiles[None],
         ctx.figures / f"samples_epoch{epoch:03d}.png",
         ncols=1,
-        title=f"generated digits after epoch {epoch}",
+        title=f"epoch {epoch}",
     )
 
 
