@@ -62,3 +62,10 @@ def test_conv1d_classifies_iris(tmp_path):
     m = quick("diy.conv1d", tmp_path)
     assert 0.3 <= m["test_accuracy"] <= 1 and 0.3 <= m["test_accuracy/nn"] <= 1
     assert 0 <= m["train_accuracy"] <= 1
+
+
+@needs("usps")
+def test_conv2d_runs_the_reports_cnn(tmp_path):
+    m = quick("diy.conv2d", tmp_path)
+    for key in ("test_accuracy", "test_accuracy/ce", "test_accuracy/nn"):
+        assert 0 <= m[key] <= 1
