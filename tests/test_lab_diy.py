@@ -69,3 +69,10 @@ def test_conv2d_runs_the_reports_cnn(tmp_path):
     m = quick("diy.conv2d", tmp_path)
     for key in ("test_accuracy", "test_accuracy/ce", "test_accuracy/nn"):
         assert 0 <= m[key] <= 1
+
+
+@needs("usps")
+def test_autoencoder_scores_both_initialisations(tmp_path):
+    m = quick("diy.autoencoder", tmp_path)
+    for tag in ("report_init", "uniform_init", "nn"):
+        assert 0 < m[f"test_bce/{tag}"] < 2 and 0 < m[f"test_psnr/{tag}"] < 60
