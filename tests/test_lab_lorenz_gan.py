@@ -54,3 +54,21 @@ def test_quick_conv1d_model(tmp_path):
 def test_unknown_model_is_refused(tmp_path):
     with pytest.raises(ValueError, match="lorenz.gan: model must be one of"):
         lab.run("lorenz.gan", quick=True, out=tmp_path, settings={"model": "mlp"}, verbose=0)
+
+
+def test_paused_and_resumed_run_ends_as_an_uninterrupted_one(tmp_path, capsys):
+    from retroprop.cli import main
+
+    whole = lab.run("lorenz.gan", quick=True, out=tmp_path / "a", verbose=0)
+    args = ["lab", "run", "lorenz.gan", "--out", str(tmp_path / "b")]
+    assert main([*args, "--quick", "--max-minutes", "1e-6"]) == 0
+    assert "continues it" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0
+    (paused,) = (tmp_path / "b" / "runs" / "lorenz.gan").iterdir()
+    a = json.loads((whole / "results.json").read_text())
+    b = json.loads((paused / "results.json").read_text())
+    timings = {"simulate_s", "train_s", "epoch_s", "final_eval_s"}
+    assert {k: v for k, v in a["metrics"].items() if k not in timings} == {
+        k: v for k, v in b["metrics"].items() if k not in timings
+    }
+    assert a["history"] == b["history"] and len(b["history"]["loss_g"]) == 2
