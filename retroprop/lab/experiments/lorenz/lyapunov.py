@@ -101,7 +101,8 @@ def _notes(config, metrics, table, lam1, expected) -> str:
     parts = [
         f"System sigma = {sigma:g}, rho = {rho:g}, beta = {beta:g}.",
         f"**From the equations (Benettin).** {m['benettin/n_trajectories']} trajectories from "
-        f"x0 = {config['x0']} + N(0, 1) draws of the seed, integrated at once with their "
+        f"x0 = {config['x0']} + N(0, 1) draws of the seed (the transient makes them "
+        "independent points of the attractor), integrated at once with their "
         f"tangent vectors by RK4 (h = {config['h']}), re-orthonormalised by QR every "
         f"{config['every']} steps, for {config['T']} time units after a transient of "
         f"{config['transient']}: lambda = ({m['benettin/lambda1']:.4f}, "
@@ -212,9 +213,9 @@ EXPERIMENT = Experiment(
         "dts": [0.01, 0.1],
         "lengths": [1000, 5000],
         "noises": [0.0, 1.0],
-        "n_trajectories": 500,
+        "n_trajectories": 1000,
         "h": 0.01,
-        "transient": 10.0,
+        "transient": 20.0,
         "every": 10,
     },
     quick={"T": 5.0, "lengths": [400], "noises": [0.0], "n_trajectories": 20, "transient": 2.0},
