@@ -5,10 +5,18 @@ Forward process: q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I), abar_t = pr
 (1 - beta_s), with Nichol & Dhariwal's (2021) cosine abar_t = cos^2(pi/2 (t/T + s)/(1 + s))
 normalised to abar_0 = 1 and beta_t clipped at 0.999. The network eps_theta(x_t, t) is trained
 on ||eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t)||^2 with t uniform in 1..T,
-and a sample is drawn backwards from x_T ~ N(0, I):
+and a sample is drawn backwards from x_T ~ N(0, I) through the posterior q(x_{t-1} | x_t, x_0)
+at the predicted x_0:
 
-    x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta(x_t, t)) / sqrt(1 - beta_t)
-              + sigma_t z,   sigma_t^2 = beta_t,   z ~ N(0, I) (none at t = 1).
+    x0_hat  = (x_t - sqrt(1 - abar_t) eps_theta(x_t, t)) / sqrt(abar_t), clipped to the data range
+    x_{t-1} = beta_t sqrt(abar_{t-1}) / (1 - abar_t) x0_hat
+              + (1 - abar_{t-1}) sqrt(1 - beta_t) / (1 - abar_t) x_t + sigma_t z,
+
+sigma_t^2 = beta_t, z ~ N(0, I) (none at t = 1). Unclipped, this is exactly
+x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta) / sqrt(1 - beta_t) + sigma_t z; the clip
+(Ho et al.'s ``clip_denoised``) matters for images: near t = T the cosine schedule's beta_t is
+close to 1, and dividing by sqrt(1 - beta_t) would amplify the network's error on x_T many-fold,
+driving every pixel to saturation.
 """
 
 from __future__ import annotations
@@ -69,21 +77,33 @@ def train_step(s: State, batch: tuple[rp.Tensor]) -> dict[str, float]:
 
 
 def sample(
-    model: Denoiser, beta: np.ndarray, n: int, dim: int, seed: int, keep: tuple[int, ...] = ()
+    model: Denoiser,
+    beta: np.ndarray,
+    n: int,
+    dim: int,
+    seed: int,
+    keep: tuple[int, ...] = (),
+    clip: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """``n`` samples by the ancestral sampler, and the intermediate x_t for each t in ``keep``
-    (x_T for t = T, the final samples for t = 0)."""
+    (x_T for t = T, the final samples for t = 0); ``clip`` bounds the predicted x_0 (the data
+    range, e.g. (-1, 1) for images; None for unbounded data)."""
     rng = np.random.default_rng(seed)
     abar = np.cumprod(1 - beta)
+    abar_prev = np.concatenate([[1.0], abar[:-1]])
     x = rng.standard_normal((n, dim))
     kept = {len(beta): x.copy()} if len(beta) in keep else {}
     model.eval()
     with rp.no_grad():
         for t in range(len(beta), 0, -1):
+            b, a, a_prev = beta[t - 1], abar[t - 1], abar_prev[t - 1]
             eps = model(rp.tensor(x.astype(np.float32)), np.full(n, t)).numpy()
-            x = (x - beta[t - 1] / np.sqrt(1 - abar[t - 1]) * eps) / np.sqrt(1 - beta[t - 1])
+            x0 = (x - np.sqrt(1 - a) * eps) / np.sqrt(a)
+            if clip is not None:
+                x0 = np.clip(x0, *clip)
+            x = (b * np.sqrt(a_prev) * x0 + (1 - a_prev) * np.sqrt(1 - b) * x) / (1 - a)
             if t > 1:
-                x = x + np.sqrt(beta[t - 1]) * rng.standard_normal(x.shape)
+                x = x + np.sqrt(b) * rng.standard_normal(x.shape)
             if t - 1 in keep:
                 kept[t - 1] = x.copy()
     return x, kept
