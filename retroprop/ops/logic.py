@@ -1,0 +1,116 @@
+"""Comparisons, logical operations, NaN / inf tests and the boolean reductions all / any.
+
+Their results are bool tensors, outside the graph: a comparison has no derivative.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retroprop.ops._util import norm_dims, numpy_aliases
+from retroprop.ops.arithmetic import compare
+
+
+def _array(x: Any) -> np.ndarray:
+    return np.asarray(x)
+
+
+def _bool(values: Any) -> Any:
+    from retroprop.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(values, dtype=np.bool_))
+
+
+def eq(input: Any, other: Any) -> Any:
+    """``input == other`` elementwise (broadcast), a bool tensor."""
+    return compare(np.equal, input, other)
+
+
+def ne(input: Any, other: Any) -> Any:
+    """``input != other`` elementwise."""
+    return compare(np.not_equal, input, other)
+
+
+def lt(input: Any, other: Any) -> Any:
+    """``input < other`` elementwise."""
+    return compare(np.less, input, other)
+
+
+def le(input: Any, other: Any) -> Any:
+    """``input <= other`` elementwise."""
+    return compare(np.less_equal, input, other)
+
+
+def gt(input: Any, other: Any) -> Any:
+    """``input > other`` elementwise."""
+    return compare(np.greater, input, other)
+
+
+def ge(input: Any, other: Any) -> Any:
+    """``input >= other`` elementwise."""
+    return compare(np.greater_equal, input, other)
+
+
+def equal(input: Any, other: Any) -> bool:
+    """True when both tensors have the same shape and the same elements (a Python bool)."""
+    a, b = _array(input), _array(other)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def logical_and(input: Any, other: Any) -> Any:
+    """Elementwise AND of the truth values (nonzero is true)."""
+    return _bool(np.logical_and(_array(input), _array(other)))
+
+
+def logical_or(input: Any, other: Any) -> Any:
+    """Elementwise OR of the truth values."""
+    return _bool(np.logical_or(_array(input), _array(other)))
+
+
+def logical_xor(input: Any, other: Any) -> Any:
+    """Elementwise XOR of the truth values."""
+    return _bool(np.logical_xor(_array(input), _array(other)))
+
+
+def logical_not(input: Any) -> Any:
+    """Elementwise NOT of the truth values."""
+    return _bool(np.logical_not(_array(input)))
+
+
+def isnan(input: Any) -> Any:
+    """True where the element is NaN."""
+    return _bool(np.isnan(_array(input)))
+
+
+def isinf(input: Any) -> Any:
+    """True where the element is +inf or -inf."""
+    return _bool(np.isinf(_array(input)))
+
+
+def isfinite(input: Any) -> Any:
+    """True where the element is neither NaN nor infinite."""
+    return _bool(np.isfinite(_array(input)))
+
+
+def _reduce_bool(fn: Any, name: str, input: Any, dim: Any, keepdim: bool) -> Any:
+    x = _array(input)
+    if isinstance(dim, bool) or not (
+        dim is None or isinstance(dim, int | np.integer | tuple | list)
+    ):
+        raise TypeError(f"{name}: dim must be None, an int or a tuple of ints, got {dim!r}")
+    axes = norm_dims(dim, x.ndim) if x.ndim else None
+    return _bool(fn(x, axis=axes, keepdims=keepdim))
+
+
+@numpy_aliases
+def all(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """True when every element (along ``dim``, all when None) is nonzero."""
+    return _reduce_bool(np.all, "all", input, dim, keepdim)
+
+
+@numpy_aliases
+def any(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """True when some element (along ``dim``, all when None) is nonzero."""
+    return _reduce_bool(np.any, "any", input, dim, keepdim)

@@ -1,0 +1,201 @@
+"""Rearranging elements: flip, roll, repeat / tile, tril / triu, and the dim helpers movedim,
+swapaxes, narrow, select, unbind and t.
+
+flip, narrow and select are basic slices and movedim / swapaxes / t permutations, so they are
+composed from the indexing and shape ops (views, no copy). roll, repeat and the triangles get
+their own Function: their backwards are a roll back, a sum over the copies, and the same mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop.autograd import Function
+from retroprop.ops._util import norm_dim
+from retroprop.ops.indexing import getitem
+from retroprop.ops.shape import Narrow, permute, reshape
+
+
+class Roll(Function):
+    """y = x shifted cyclically by ``shifts`` along ``dims``;  dL/dx = dL/dy rolled back."""
+
+    def forward(self, x: np.ndarray, shifts: Any = 0, dims: Any = None) -> np.ndarray:
+        self.shifts, self.dims = shifts, dims
+        return np.roll(x, shifts, axis=dims)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return np.roll(g, back, axis=self.dims)
+
+
+class Repeat(Function):
+    """y = x tiled ``reps[k]`` times along each dim k (leading dims added first);
+    dL/dx = the sum of dL/dy over the copies."""
+
+    def forward(self, x: np.ndarray, reps: tuple[int, ...] = ()) -> np.ndarray:
+        self.shape, self.reps = x.shape, reps
+        return np.tile(x.reshape((1,) * (len(reps) - x.ndim) + x.shape), reps)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        full = (1,) * (len(self.reps) - len(self.shape)) + self.shape
+        split = [v for r, n in zip(self.reps, full) for v in (r, n)]
+        summed = g.reshape(split).sum(axis=tuple(range(0, 2 * len(full), 2)))
+        return summed.reshape(self.shape)
+
+
+class Triangle(Function):
+    """y = x on and below (tril) or above (triu) the ``diagonal``-th diagonal of the last two
+    dims, 0 elsewhere;  dL/dx = dL/dy times the same 0/1 mask."""
+
+    def forward(self, x: np.ndarray, diagonal: int = 0, lower: bool = True) -> np.ndarray:
+        rows, cols = x.shape[-2:]
+        self.mask = (
+            np.tri(rows, cols, diagonal, dtype=bool)
+            if lower
+            else ~np.tri(rows, cols, diagonal - 1, dtype=bool)
+        )
+        return np.where(self.mask, x, np.zeros((), x.dtype))
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, g, np.zeros((), g.dtype))
+
+
+def _dims(dims: Any, ndim: int, name: str) -> tuple[int, ...]:
+    values = (dims,) if isinstance(dims, int | np.integer) else tuple(dims)
+    out = tuple(norm_dim(int(d), ndim, name) for d in values)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{name}: dims {dims} name the same dimension more than once")
+    return out
+
+
+def _triangle(input: Any, diagonal: int, lower: bool) -> Any:
+    if input.ndim < 2:
+        name = "tril" if lower else "triu"
+        raise RuntimeError(
+            f"{name}: input must have at least 2 dims, got shape {tuple(input.shape)}"
+        )
+    return Triangle.apply(input, diagonal=int(diagonal), lower=lower)
+
+
+def tril(input: Any, diagonal: int = 0) -> Any:
+    """The lower triangle of the last two dims (``diagonal`` > 0 keeps diagonals above)."""
+    return _triangle(input, diagonal, lower=True)
+
+
+def triu(input: Any, diagonal: int = 0) -> Any:
+    """The upper triangle of the last two dims (``diagonal`` > 0 drops diagonals too)."""
+    return _triangle(input, diagonal, lower=False)
+
+
+def flip(input: Any, dims: Sequence[int] | int) -> Any:
+    """Reverse the order of the elements along ``dims`` (a view)."""
+    axes = _dims(dims, max(input.ndim, 1), "flip")
+    if input.ndim == 0:
+        return getitem(input, ())
+    return getitem(
+        input, tuple(slice(None, None, -1) if k in axes else slice(None) for k in range(input.ndim))
+    )
+
+
+def roll(input: Any, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Any:
+    """Shift the elements cyclically by ``shifts`` along ``dims`` (the flattened tensor when
+    None, as PyTorch)."""
+    if dims is None:
+        if not isinstance(shifts, int | np.integer):
+            raise RuntimeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        return reshape(Roll.apply(reshape(input, (-1,)), shifts=int(shifts), dims=0), input.shape)
+    s = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
+    d = _dims(dims, max(input.ndim, 1), "roll")
+    if len(s) != len(d):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    return Roll.apply(input, shifts=tuple(int(v) for v in s), dims=d)
+
+
+def repeat(input: Any, *repeats: Any) -> Any:
+    """``Tensor.repeat``: tile the tensor ``repeats[k]`` times along dim k; ``repeats`` may
+    have more entries than the tensor has dims (new leading dims), not fewer."""
+    reps = (
+        tuple(repeats[0]) if len(repeats) == 1 and isinstance(repeats[0], tuple | list) else repeats
+    )
+    reps = tuple(int(r) for r in reps)
+    if len(reps) < input.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeats ({len(reps)}) can not be smaller than the number of "
+            f"dims of the tensor ({input.ndim}, shape {tuple(input.shape)})"
+        )
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {reps}")
+    return Repeat.apply(input, reps=reps)
+
+
+def tile(input: Any, dims: Sequence[int]) -> Any:
+    """As :func:`repeat`, but fewer ``dims`` than the tensor's are padded with leading 1s."""
+    reps = tuple(int(r) for r in dims)
+    return repeat(input, (1,) * (input.ndim - len(reps)) + reps)
+
+
+def movedim(input: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+    """Move the dims ``source`` to the positions ``destination``, the others keeping their
+    order."""
+    n = input.ndim
+    src, dst = _dims(source, n, "movedim"), _dims(destination, n, "movedim")
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: source {source} and destination {destination} differ in length"
+        )
+    order = [k for k in range(n) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, tuple(order))
+
+
+def swapaxes(input: Any, axis0: int, axis1: int) -> Any:
+    """Exchange two dims (``transpose``)."""
+    n = input.ndim
+    a, b = norm_dim(axis0, n, "axis0"), norm_dim(axis1, n, "axis1")
+    order = list(range(n))
+    order[a], order[b] = b, a
+    return permute(input, tuple(order))
+
+
+def swapdims(input: Any, dim0: int, dim1: int) -> Any:
+    """Exchange two dims (``transpose``)."""
+    return swapaxes(input, dim0, dim1)
+
+
+def narrow(input: Any, dim: int, start: int, length: int) -> Any:
+    """The slice ``start : start + length`` along ``dim`` (a negative start counts from the
+    end)."""
+    d = norm_dim(dim, input.ndim)
+    n = input.shape[d]
+    s = int(start) + n if int(start) < 0 else int(start)
+    if not 0 <= s <= n or length < 0 or s + length > n:
+        raise RuntimeError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {d}"
+        )
+    return Narrow.apply(input, dim=d, start=s, stop=s + int(length))
+
+
+def select(input: Any, dim: int, index: int) -> Any:
+    """The slice at position ``index`` along ``dim``, that dim removed (``x[:, index]``)."""
+    d = norm_dim(dim, input.ndim)
+    n = input.shape[d]
+    if not -n <= int(index) < n:
+        raise IndexError(f"select: index {index} out of range for dim {d} of size {n}")
+    return getitem(input, (slice(None),) * d + (int(index),))
+
+
+def unbind(input: Any, dim: int = 0) -> tuple[Any, ...]:
+    """The slices along ``dim``, that dim removed, as a tuple."""
+    d = norm_dim(dim, input.ndim)
+    return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+def t(input: Any) -> Any:
+    """The transpose of a matrix (a tensor of at most 2 dims is returned as is when 0-d/1-d)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {input.ndim}")
+    return input if input.ndim < 2 else permute(input, (1, 0))

@@ -1,0 +1,488 @@
+"""The rest of PyTorch's Tensor methods, as a mixin of :class:`retroprop.tensor.Tensor`.
+
+Each method is the function of the same name in :mod:`retroprop.ops` with ``self`` as its
+first argument (the ops are imported inside the methods, as tensor.py does, because they
+import the Tensor). The in-place forms (names ending in ``_``) write into the tensor's array
+and bump its version, like the in-place methods of tensor.py, and are refused on a tensor
+that requires grad while gradients are recorded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from retroprop.tensor import Tensor
+
+
+def _array(x: Any) -> np.ndarray:
+    return np.asarray(x)
+
+
+def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` as PyTorch's ``new_zeros`` accepts both."""
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+class TensorAPI:
+    """Methods mirroring ``torch.Tensor``'s: math, comparisons, sorting, indexing writes,
+    factories (``new_*``) and in-place updates. See each op's module for the derivatives."""
+
+    # ---- elementwise math (retroprop.ops.pointwise) -------------------------------------
+    def square(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.square(self)
+
+    def reciprocal(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.reciprocal(self)
+
+    def rsqrt(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.rsqrt(self)
+
+    def expm1(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.expm1(self)
+
+    def log2(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.log2(self)
+
+    def log10(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.log10(self)
+
+    def erf(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.erf(self)
+
+    def erfinv(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.erfinv(self)
+
+    def logaddexp(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.logaddexp(self, other)
+
+    def lerp(self: Tensor, end: Any, weight: Any) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.lerp(self, end, weight)
+
+    def nan_to_num(
+        self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.nan_to_num(self, nan, posinf, neginf)
+
+    def floor(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.floor(self)
+
+    def ceil(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.ceil(self)
+
+    def round(self: Tensor, *, decimals: int = 0) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.round(self, decimals=decimals)
+
+    def trunc(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.trunc(self)
+
+    def frac(self: Tensor) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.frac(self)
+
+    def where(self: Tensor, condition: Any, y: Any) -> Tensor:
+        """``self`` where ``condition`` is true, else ``y``: ``where(condition, self, y)``."""
+        from retroprop.ops.arithmetic import where
+
+        return where(condition, self, y)
+
+    # ---- comparisons and logic (retroprop.ops.logic) ------------------------------------
+    def eq(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.eq(self, other)
+
+    def ne(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.ne(self, other)
+
+    def lt(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.lt(self, other)
+
+    def le(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.le(self, other)
+
+    def gt(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.gt(self, other)
+
+    def ge(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.ge(self, other)
+
+    def equal(self: Tensor, other: Any) -> bool:
+        from retroprop.ops import logic
+
+        return logic.equal(self, other)
+
+    def logical_and(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.logical_and(self, other)
+
+    def logical_or(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.logical_or(self, other)
+
+    def logical_xor(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.logical_xor(self, other)
+
+    def logical_not(self: Tensor) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.logical_not(self)
+
+    def isnan(self: Tensor) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.isnan(self)
+
+    def isinf(self: Tensor) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.isinf(self)
+
+    def isfinite(self: Tensor) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.isfinite(self)
+
+    def all(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.all(self, dim, keepdim)
+
+    def any(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.any(self, dim, keepdim)
+
+    # ---- products, extrema and order (ops.products, ops.sorting) ------------------------
+    def prod(
+        self: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None
+    ) -> Tensor:
+        from retroprop.ops import products
+
+        return products.prod(self, dim, keepdim, dtype=dtype)
+
+    def cumprod(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+        from retroprop.ops import products
+
+        return products.cumprod(self, dim, dtype=dtype)
+
+    def amax(self: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+        from retroprop.ops import sorting
+
+        return sorting.amax(self, dim, keepdim)
+
+    def amin(self: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+        from retroprop.ops import sorting
+
+        return sorting.amin(self, dim, keepdim)
+
+    def sort(self: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        from retroprop.ops import sorting
+
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(
+        self: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+    ) -> Tensor:
+        from retroprop.ops import sorting
+
+        return sorting.argsort(self, dim, descending, stable)
+
+    def topk(self: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        from retroprop.ops import sorting
+
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    # ---- matrix products (retroprop.ops.matrix) -----------------------------------------
+    def mm(self: Tensor, mat2: Any) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.mm(self, mat2)
+
+    def bmm(self: Tensor, mat2: Any) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.bmm(self, mat2)
+
+    def addmm(self: Tensor, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def outer(self: Tensor, vec2: Any) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.outer(self, vec2)
+
+    # ---- rearranging (retroprop.ops.rearrange) ------------------------------------------
+    def tril(self: Tensor, diagonal: int = 0) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.tril(self, diagonal)
+
+    def triu(self: Tensor, diagonal: int = 0) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.triu(self, diagonal)
+
+    def flip(self: Tensor, *dims: Any) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.flip(self, _size(dims))
+
+    def roll(self: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.roll(self, shifts, dims)
+
+    def repeat(self: Tensor, *repeats: Any) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.repeat(self, *repeats)
+
+    def tile(self: Tensor, *dims: Any) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.tile(self, _size(dims))
+
+    def movedim(self: Tensor, source: Any, destination: Any) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.movedim(self, source, destination)
+
+    def swapaxes(self: Tensor, axis0: int, axis1: int) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.swapaxes(self, axis0, axis1)
+
+    def swapdims(self: Tensor, dim0: int, dim1: int) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.swapaxes(self, dim0, dim1)
+
+    def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.narrow(self, dim, start, length)
+
+    def select(self: Tensor, dim: int, index: int) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.select(self, dim, index)
+
+    def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+        from retroprop.ops import rearrange
+
+        return rearrange.unbind(self, dim)
+
+    # ---- indexed writes (retroprop.ops.scatter) -----------------------------------------
+    def index_select(self: Tensor, dim: int, index: Any) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.index_select(self, dim, index)
+
+    def scatter(
+        self: Tensor,
+        dim: int,
+        index: Any,
+        src: Any = None,
+        *,
+        value: Any = None,
+        reduce: str | None = None,
+    ) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.scatter_add(self, dim, index, src)
+
+    def index_add(self: Tensor, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.index_add(self, dim, index, source, alpha=alpha)
+
+    def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.masked_fill(self, mask, value)
+
+    # ---- sampling (retroprop.ops.sampling) ----------------------------------------------
+    def multinomial(
+        self: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        from retroprop.ops import sampling
+
+        return sampling.multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
+        from retroprop.ops import sampling
+
+        return sampling.bernoulli(self, p, generator=generator)
+
+    # ---- factories and conversions ------------------------------------------------------
+    def _new(self: Tensor, values: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+        from retroprop.tensor import Tensor
+
+        out = Tensor._wrap(values)
+        if device is not None:
+            out = out.to(device)
+        return out.requires_grad_(True) if requires_grad else out
+
+    def new_zeros(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._new(np.zeros(_size(size), dtype or self.dtype), device, requires_grad)
+
+    def new_ones(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._new(np.ones(_size(size), dtype or self.dtype), device, requires_grad)
+
+    def new_empty(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """An uninitialised tensor of ``size`` (zeros here), with this tensor's dtype."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(
+        self: Tensor,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype``."""
+        values = np.full(_size((size,)), fill_value, dtype or self.dtype)
+        return self._new(values, device, requires_grad)
+
+    def new_tensor(
+        self: Tensor,
+        data: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """A copy of ``data`` (cut from any graph), with this tensor's dtype unless ``dtype``."""
+        values = np.array(_array(data), dtype=dtype or self.dtype)
+        return self._new(values, device, requires_grad)
+
+    def type_as(self: Tensor, other: Tensor) -> Tensor:
+        """This tensor cast to ``other``'s dtype (itself when they match)."""
+        return self.to(other.dtype)
+
+    def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+        """Itself: every op here accepts any memory layout."""
+        return self
+
+    def detach_(self: Tensor) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that needs no grad."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    # ---- in-place updates ---------------------------------------------------------------
+    def _assign(self: Tensor, name: str, values: Any) -> Tensor:
+        self._check_inplace(name)
+        _array(self)[...] = values
+        self._version[0] += 1
+        return self
+
+    def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
+        m = _array(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
+        return self._assign("masked_fill_", np.where(m, _array(value), _array(self)))
+
+    def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self += value * tensor1 * tensor2``."""
+        return self._inplace("addcmul_", np.add, value * _array(tensor1) * _array(tensor2))
+
+    def addcdiv_(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self += value * tensor1 / tensor2``."""
+        return self._inplace("addcdiv_", np.add, value * _array(tensor1) / _array(tensor2))
+
+    def lerp_(self: Tensor, end: Any, weight: Any) -> Tensor:
+        """``self += weight * (end - self)``."""
+        x = _array(self)
+        return self._inplace("lerp_", np.add, _array(weight) * (_array(end) - x))
+
+    def sqrt_(self: Tensor) -> Tensor:
+        return self._inplace("sqrt_", np.sqrt)
+
+    def abs_(self: Tensor) -> Tensor:
+        return self._inplace("abs_", np.abs)
+
+    def exp_(self: Tensor) -> Tensor:
+        return self._inplace("exp_", np.exp)
+
+    def neg_(self: Tensor) -> Tensor:
+        return self._inplace("neg_", np.negative)
+
+    def pow_(self: Tensor, exponent: Any) -> Tensor:
+        return self._inplace("pow_", np.power, exponent)
+
+    def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability ``p``, a number or a tensor) or 0."""
+        from retroprop.ops import sampling
+
+        draw = sampling.bernoulli(
+            np.broadcast_to(_array(p), self.shape).astype(np.float64), generator=generator
+        )
+        return self._assign("bernoulli_", _array(draw))
