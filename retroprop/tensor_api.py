@@ -83,6 +83,16 @@ class TensorAPI:
 
         return pointwise.lerp(self, end, weight)
 
+    def addcmul(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.addcdiv(self, tensor1, tensor2, value=value)
+
     def nan_to_num(
         self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
     ) -> Tensor:

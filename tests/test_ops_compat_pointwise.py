@@ -124,3 +124,13 @@ def test_frac_of_an_integer_tensor_is_refused():
 def test_float64_keeps_its_dtype():
     for name in ("square", "reciprocal", "expm1", "erf", "floor"):
         assert getattr(pw, name)(rp.tensor(X, dtype=np.float64)).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+def test_addcmul_and_addcdiv_match_torch(name):
+    a, b, c = randn(3, 1), randn(1, 4), POS
+    fn, ref = getattr(pw, name), getattr(torch, name)
+    assert_parity(
+        lambda x, y, z: fn(x, y, z, value=-0.5), lambda x, y, z: ref(x, y, z, value=-0.5), [a, b, c]
+    )
+    check_grad(lambda x, y, z: fn(x, y, z, value=2), [a, b, c])

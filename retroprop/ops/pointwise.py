@@ -1,5 +1,6 @@
 """More elementwise functions: square, reciprocal, rsqrt, expm1, log2, log10, erf, erfinv,
-logaddexp, lerp, nan_to_num, and the rounding family floor / ceil / round / trunc / frac.
+logaddexp, lerp, addcmul / addcdiv, nan_to_num, and the rounding family floor / ceil / round /
+trunc / frac.
 
 Each is one Function whose backward is the local derivative times the incoming gradient.
 The rounding functions are piecewise constant: their derivative is 0 (where it exists), as in
@@ -264,6 +265,20 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:
         raise TypeError(f"lerp: expected floating tensors, got {a.dtype} and {b.dtype}")
     w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=a.dtype))
     return Lerp.apply(a, b, w)
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Any:
+    """``input + value * tensor1 * tensor2`` (composed from mul and add)."""
+    from retroprop.ops import arithmetic as ar
+
+    return ar.add(input, ar.mul(ar.mul(tensor1, tensor2), value))
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Any:
+    """``input + value * tensor1 / tensor2`` (composed from div, mul and add)."""
+    from retroprop.ops import arithmetic as ar
+
+    return ar.add(input, ar.mul(ar.div(tensor1, tensor2), value))
 
 
 def nan_to_num(
