@@ -155,8 +155,8 @@ class Function:
 
         fn = cls()
         tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-        fn.input_shapes = tuple(t.data.shape for t in tensors)
-        out = fn.forward(*(t.data for t in tensors), **kwargs)
+        fn.input_shapes = tuple(t._data.shape for t in tensors)
+        out = fn.forward(*(t._data for t in tensors), **kwargs)
         if _anomaly_mode:
             _check_finite("forward", fn, (out,))
         requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
@@ -164,7 +164,7 @@ class Function:
         for t in tensors:
             # a view (reshape, slice, transpose, ...) shares its base's version counter, as in
             # PyTorch: an in-place change through either is seen by nodes that saved the other
-            if np.may_share_memory(out, t.data):
+            if np.may_share_memory(out, t._data):
                 result._version = t._version
                 break
         if requires_grad:
@@ -182,8 +182,8 @@ class Function:
         if not saved:
             return
         for t in tensors:
-            if any(np.may_share_memory(t.data, s) for s in saved):
-                self._versions.append((t._version, t._version[0], t.data))
+            if any(np.may_share_memory(t._data, s) for s in saved):
+                self._versions.append((t._version, t._version[0], t._data))
 
     def _check_versions(self) -> None:
         for box, version, data in self._versions:
@@ -310,15 +310,15 @@ def _run_backward(
         for parent, pg in zip(fn.inputs, in_grads):
             if pg is None or not parent.requires_grad:
                 continue
-            if pg.shape != parent.data.shape:
+            if pg.shape != parent._data.shape:
                 raise RuntimeError(
                     f"{type(fn).__name__}.backward returned a gradient of shape "
-                    f"{pg.shape} for an input of shape {parent.data.shape}"
+                    f"{pg.shape} for an input of shape {parent._data.shape}"
                 )
-            if pg.dtype != parent.data.dtype:
+            if pg.dtype != parent._data.dtype:
                 # mixed-precision ops (float32 * float64) compute in the wider dtype; the
                 # gradient of an input has the input's dtype, as in PyTorch
-                pg = pg.astype(parent.data.dtype)
+                pg = pg.astype(parent._data.dtype)
             accumulate(id(parent), pg)
     return results
 
@@ -365,20 +365,20 @@ def backward(
             "under no_grad, or from tensors without requires_grad=True?)"
         )
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for scalar outputs, but the "
                 f"tensor has shape {tuple(tensor.shape)}; pass gradient= of that shape"
             )
-        g = np.ones_like(tensor.data)
+        g = np.ones_like(tensor._data)
     else:
-        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-        if g.shape != tensor.data.shape:
+        g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if g.shape != tensor._data.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {g.shape} but the tensor has shape "
                 f"{tuple(tensor.shape)}"
             )
-        g = g.astype(tensor.data.dtype, copy=False)
+        g = g.astype(tensor._data.dtype, copy=False)
     _run_backward([tensor], [g], retain_graph)
 
 
@@ -418,14 +418,14 @@ def grad(
         if not o.requires_grad:
             raise RuntimeError("grad: an output does not require grad (no graph to differentiate)")
         if go is None:
-            if o.data.size != 1:
+            if o._data.size != 1:
                 raise RuntimeError(
                     f"grad: grad_outputs must be given for the non-scalar output of shape "
                     f"{tuple(o.shape)}"
                 )
-            gs.append(np.ones_like(o.data))
+            gs.append(np.ones_like(o._data))
         else:
-            gs.append(np.asarray(go.data if isinstance(go, Tensor) else go, dtype=o.data.dtype))
+            gs.append(np.asarray(go._data if isinstance(go, Tensor) else go, dtype=o._data.dtype))
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError(f"grad: an input of shape {tuple(t.shape)} does not require grad")
@@ -464,24 +464,24 @@ def gradcheck(
                 "(use .double())"
             )
     for x in inputs:
-        x.data = np.ascontiguousarray(x.data)
+        x._data = np.ascontiguousarray(x._data)
     rng = np.random.default_rng(0)
     out = fn(*inputs)
     v = rng.standard_normal(out.shape)
 
     def project() -> float:
         with no_grad():
-            return float(np.sum(fn(*inputs).data * v))
+            return float(np.sum(fn(*inputs)._data * v))
 
     analytic = grad([out], [x for x in inputs if x.requires_grad], [Tensor(v)], allow_unused=True)
     k = 0
     for i, x in enumerate(inputs):
         if not x.requires_grad:
             continue
-        a = analytic[k].data if analytic[k] is not None else np.zeros_like(x.data)
+        a = analytic[k]._data if analytic[k] is not None else np.zeros_like(x._data)
         k += 1
-        num = np.zeros_like(x.data)
-        flat = x.data.reshape(-1)
+        num = np.zeros_like(x._data)
+        flat = x._data.reshape(-1)
         nflat = num.reshape(-1)
         for j in range(flat.size):
             old = flat[j]
@@ -495,7 +495,7 @@ def gradcheck(
             if raise_exception:
                 err = np.abs(a - num).max()
                 raise RuntimeError(
-                    f"gradcheck: input {i} (shape {x.data.shape}): analytic and numerical "
+                    f"gradcheck: input {i} (shape {x._data.shape}): analytic and numerical "
                     f"gradients differ by up to {err:.3g}\nanalytic:\n{a}\nnumerical:\n{num}"
                 )
             return False

@@ -35,7 +35,7 @@ def _float(dtype: Any) -> Any:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor copied from ``data`` (floats -> float32 unless ``dtype`` says otherwise)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     return Tensor(np.array(data, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
@@ -60,7 +60,7 @@ def full(size: Sequence[int], fill_value: float, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:  # fmt: skip
     """A tensor of ``size`` filled with the number ``fill_value`` (a Python or NumPy scalar or a
     0-d tensor). The dtype follows the value, as in PyTorch: bool, int64 or the default float."""
-    value = np.asarray(fill_value.data if isinstance(fill_value, Tensor) else fill_value)
+    value = np.asarray(fill_value._data if isinstance(fill_value, Tensor) else fill_value)
     if value.ndim != 0 or value.dtype.kind not in "biuf":
         raise TypeError(
             f"full: fill_value must be a real number, got {fill_value!r} "

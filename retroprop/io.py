@@ -73,7 +73,7 @@ def _where(path: list[str]) -> str:
 def _encode(obj: Any, path: list[str], tensors: dict[str, np.ndarray]) -> Any:
     """The TREE of ``obj`` (see the module docstring), filling ``tensors`` with its arrays."""
     if isinstance(obj, Tensor | np.ndarray):
-        arr = obj.data if isinstance(obj, Tensor) else obj
+        arr = obj._data if isinstance(obj, Tensor) else obj
         if arr.dtype.name not in _SAVABLE:
             raise TypeError(
                 f"save: unsupported dtype {arr.dtype} at {_where(path)}; expected one of "

@@ -1,6 +1,7 @@
 """The Tensor: a NumPy array, its gradient, and its place in the computation graph.
 
-``Tensor.data`` is the NumPy array itself (so ``t.data`` works with any NumPy code), ``.grad``
+``Tensor._data`` is the NumPy array (``t.numpy()`` hands it out), ``t.data`` is a detached
+Tensor sharing that memory (as in PyTorch: ``w.data -= lr * w.grad.data``), ``.grad``
 is a Tensor (or None) filled by ``backward()``, and ``._ctx`` is the :class:`Function` node
 that produced the tensor (None for a leaf). Operators and methods delegate to the ops in
 :mod:`retroprop.ops`, where each derivative is written once.
@@ -43,7 +44,7 @@ def set_default_dtype(dtype: Any) -> None:
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``data`` to an array: floats -> default dtype, ints -> int64, bools stay."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     arr = np.asarray(data)
     if dtype is not None:
         return arr.astype(dtype, copy=False)
@@ -74,7 +75,7 @@ class Tensor:
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = _as_array(data, dtype)
+        self._data = _as_array(data, dtype)
         self.grad: Tensor | None = None
         self._ctx: autograd.Function | None = None
         self._retains_grad = False
@@ -87,7 +88,7 @@ class Tensor:
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
         """Make a tensor around an array without any dtype conversion (for ops)."""
         t = cls.__new__(cls)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t._data = data if isinstance(data, np.ndarray) else np.asarray(data)
         t.grad = None
         t._ctx = None
         t._retains_grad = False
@@ -97,25 +98,44 @@ class Tensor:
 
     # ---- basic properties -------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, cut from the graph (``requires_grad`` False).
+
+        As in PyTorch, changes made through it are invisible to autograd (it has its own
+        version counter): ``w.data -= lr * w.grad.data`` updates ``w`` in place.
+        """
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """``t.data = other`` makes ``t`` use ``other``'s array (a Tensor or array-like)."""
+        if isinstance(value, Tensor):
+            self._data = value._data
+        elif isinstance(value, np.ndarray):
+            self._data = value
+        else:
+            self._data = _as_array(value)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -126,15 +146,15 @@ class Tensor:
         return self._ctx
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self._ctx is not None:
             extra += f", grad_fn=<{type(self._ctx).__name__}>"
         elif self.requires_grad:
@@ -142,14 +162,14 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of a tensor with {self.data.size} values is ambiguous"
+                f"Boolean value of a tensor with {self._data.size} values is ambiguous"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -158,17 +178,17 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data)
+        return int(self._data)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory, as ``torch.Tensor.numpy``)."""
@@ -177,18 +197,18 @@ class Tensor:
                 "numpy(): can't call numpy() on a tensor that requires grad; use "
                 "tensor.detach().numpy()"
             )
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item(): only a tensor with one element can be converted to a Python "
                 f"scalar, got shape {tuple(self.shape)}"
             )
-        return self.data.item()
+        return self._data.item()
 
     # ---- dtype and graph -------------------------------------------------------------
     def to(self, dtype: Any) -> Tensor:
@@ -203,10 +223,10 @@ class Tensor:
                 raise RuntimeError(f"to: retroprop runs on the CPU only, got device {dtype!r}")
             return self
         dt = np.dtype(dtype)
-        if dt == self.data.dtype:
+        if dt == self._data.dtype:
             return self
-        if dt.kind != "f" or self.data.dtype.kind != "f":
-            return Tensor._wrap(self.data.astype(dt))
+        if dt.kind != "f" or self._data.dtype.kind != "f":
+            return Tensor._wrap(self._data.astype(dt))
         return Cast.apply(self, dtype=dt)
 
     def type(self, dtype: Any) -> Tensor:
@@ -231,11 +251,11 @@ class Tensor:
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def detach(self) -> Tensor:
         """A tensor sharing the same data, cut from the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._data)
         t._version = self._version
         return t
 
@@ -245,10 +265,10 @@ class Tensor:
         return Clone.apply(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad_: only floating point tensors can require gradients, "
-                f"got dtype {self.data.dtype}"
+                f"got dtype {self._data.dtype}"
             )
         if not requires_grad and self._ctx is not None:
             raise RuntimeError(
@@ -279,7 +299,7 @@ class Tensor:
         if self.grad is None:
             self.grad = Tensor._wrap(g)
         else:
-            self.grad = Tensor._wrap(self.grad.data + g)
+            self.grad = Tensor._wrap(self.grad._data + g)
 
     # ---- in-place operations ---------------------------------------------------------
     def _check_inplace(self, name: str) -> None:
@@ -292,19 +312,19 @@ class Tensor:
 
     def _inplace(self, name: str, fn: Any, *args: Any) -> Tensor:
         self._check_inplace(name)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        fn(self.data, *arrays, out=self.data, casting="same_kind")
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        fn(self._data, *arrays, out=self._data, casting="same_kind")
         self._version[0] += 1
         return self
 
     def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
         if alpha != 1.0:
-            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+            other = (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
         if alpha != 1.0:
-            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+            other = (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: Any) -> Tensor:
@@ -323,14 +343,14 @@ class Tensor:
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         self._version[0] += 1
         return self
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace("copy_")
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        self.data[...] = src
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
+        self._data[...] = src
         self._version[0] += 1
         return self
 
@@ -359,8 +379,8 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index._data
+        self._data[index] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
 
     # ---- operators (see retroprop.ops.arithmetic) ------------------------------------
@@ -425,15 +445,15 @@ class Tensor:
         return _ar.compare(np.not_equal, self, other)
 
     def __invert__(self) -> Tensor:
-        if self.data.dtype != np.bool_:
-            raise TypeError(f"~ is defined for bool tensors, got {self.data.dtype}")
-        return Tensor._wrap(~self.data)
+        if self._data.dtype != np.bool_:
+            raise TypeError(f"~ is defined for bool tensors, got {self._data.dtype}")
+        return Tensor._wrap(~self._data)
 
     def __and__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data & _data(other))
+        return Tensor._wrap(self._data & _data(other))
 
     def __or__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data | _data(other))
+        return Tensor._wrap(self._data | _data(other))
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ix.getitem(self, index)
@@ -620,7 +640,7 @@ class Tensor:
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:

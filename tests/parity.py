@@ -14,7 +14,7 @@ import retroprop as rp
 
 def _np(x: Any) -> np.ndarray:
     if isinstance(x, rp.Tensor):
-        return x.data
+        return x.detach().numpy()
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()
     return np.asarray(x)
@@ -63,12 +63,12 @@ def assert_parity(
             continue
         tg = t.grad
         if tg is None:
-            assert r.grad is None or not np.any(r.grad.data), f"input {i}: torch grad None"
+            assert r.grad is None or not np.any(r.grad.numpy()), f"input {i}: torch grad None"
             continue
         assert r.grad is not None, f"input {i}: no gradient"
         assert r.grad.dtype == tg.numpy().dtype, f"input {i}: grad dtype {r.grad.dtype}"
         np.testing.assert_allclose(
-            r.grad.data, tg.numpy(), rtol=rtol, atol=atol, err_msg=f"gradient of input {i}"
+            r.grad.numpy(), tg.numpy(), rtol=rtol, atol=atol, err_msg=f"gradient of input {i}"
         )
 
 

@@ -122,7 +122,7 @@ def train(ckpt=None, epochs=4, resume=False, callbacks=(), lr=0.02, loss_fn=None
                   val=(X[96:], y[96:]), epochs=epochs, batch_size=16, scheduler=sched,
                   callbacks=callbacks, checkpoint_dir=ckpt, resume=resume, seed=5,
                   metrics=["accuracy"], verbose=0)  # fmt: skip
-    return {k: v.data.copy() for k, v in model.state_dict().items()}, history
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}, history
 
 
 def same(a, b):
@@ -204,7 +204,7 @@ def test_a_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path):
 
     class Snapshot(Callback):
         def on_epoch_end(self, epoch, logs):
-            self.weights = {k: v.data.copy() for k, v in self.model.state_dict().items()}
+            self.weights = {k: v.numpy().copy() for k, v in self.model.state_dict().items()}
 
     snap = Snapshot()
     with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 3, batch 3") as info:
@@ -215,7 +215,9 @@ def test_a_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path):
     assert (err.epoch, err.batch, err.checkpoint, len(err.history)) == (2, 2, path, 2)
     assert np.isnan(err.value)
     ckpt = load_checkpoint(path, restore_rng=False)
-    assert ckpt["epoch"] == 2 and same({k: v.data for k, v in ckpt["model"].items()}, snap.weights)
+    assert ckpt["epoch"] == 2 and same(
+        {k: v.numpy() for k, v in ckpt["model"].items()}, snap.weights
+    )
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
@@ -230,7 +232,7 @@ def test_exploding_weights_stop_the_run_before_any_bad_checkpoint(tmp_path):
     assert info.value.checkpoint == str(tmp_path / "last.safetensors")
     ckpt = load_checkpoint(tmp_path / "last.safetensors", restore_rng=False)
     assert ckpt["epoch"] == 2
-    assert all(np.isfinite(v.data).all() for v in ckpt["model"].values())
+    assert all(np.isfinite(v.numpy()).all() for v in ckpt["model"].values())
     with pytest.raises(TrainingDiverged, match="no checkpoint") as info:
         train(None, callbacks=[Explode()])
     assert info.value.checkpoint is None
@@ -250,7 +252,7 @@ def test_a_non_finite_weight_after_the_last_batch_is_caught_at_the_epoch_end(tmp
             callbacks=[Explode()], checkpoint_dir=tmp_path, verbose=0)  # fmt: skip
     assert info.value.batch is None and np.isinf(info.value.value)
     ckpt = load_checkpoint(tmp_path / "last.safetensors", restore_rng=False)
-    assert ckpt["epoch"] == 1 and all(np.isfinite(v.data).all() for v in ckpt["model"].values())
+    assert ckpt["epoch"] == 1 and all(np.isfinite(v.numpy()).all() for v in ckpt["model"].values())
 
 
 # ---- the checkpoint file ------------------------------------------------------------------

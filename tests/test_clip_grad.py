@@ -36,7 +36,7 @@ def _check_grads(rps, tps, rtol=1e-6):
             assert r.grad is None
         else:
             assert r.grad.dtype == t.grad.numpy().dtype
-            np.testing.assert_allclose(r.grad.data, t.grad.numpy(), rtol=rtol, atol=1e-7)
+            np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=1e-7)
 
 
 @given(
@@ -53,7 +53,7 @@ def test_clip_grad_norm_matches_torch(shapes, norm_type, max_norm, dtype):
     expected = torch.nn.utils.clip_grad_norm_(tps, max_norm, norm_type=norm_type)
     assert isinstance(total, rp.Tensor) and total.shape == ()
     assert total.dtype == expected.numpy().dtype
-    np.testing.assert_allclose(total.data, expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(total.numpy(), expected.numpy(), rtol=1e-6)
     _check_grads(rps, tps)
     clipped = nn.utils.get_total_norm([p.grad for p in rps if p.grad is not None], norm_type)
     assert float(clipped) == pytest.approx(min(float(total), max_norm), rel=1e-4)
@@ -65,7 +65,7 @@ def test_clip_grad_norm_of_a_single_tensor_and_of_no_gradients():
     torch.nn.utils.clip_grad_norm_(tps[0], 1.0)
     assert float(total) == pytest.approx(5.0)
     _check_grads(rps, tps)
-    np.testing.assert_allclose(np.linalg.norm(rps[0].grad.data), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(rps[0].grad.numpy()), 1.0, rtol=1e-5)
     empty = nn.utils.clip_grad_norm_([nn.Parameter(rp.zeros(3))], 1.0)
     assert float(empty) == 0.0 and empty.dtype == np.float32
 
@@ -88,7 +88,7 @@ def test_get_total_norm_and_clip_grads_with_norm_match_torch():
     for p in (2.0, 1.0, 0.0, -math.inf):
         expected = torch.nn.utils.get_total_norm([t.grad for t in tps], p)
         total = nn.utils.get_total_norm([r.grad for r in rps], p)
-        np.testing.assert_allclose(total.data, expected.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(total.numpy(), expected.numpy(), rtol=1e-6)
     total = nn.utils.get_total_norm([r.grad for r in rps])
     nn.utils.clip_grads_with_norm_(rps, 0.5, total)
     torch.nn.utils.clip_grads_with_norm_(
@@ -104,7 +104,7 @@ def test_clip_grad_value_matches_torch():
     assert nn.utils.clip_grad_value_(rps, 0.7) is None
     torch.nn.utils.clip_grad_value_(tps, 0.7)
     _check_grads(rps, tps)
-    assert np.abs(rps[0].grad.data).max() == pytest.approx(0.7)
+    assert np.abs(rps[0].grad.numpy()).max() == pytest.approx(0.7)
 
 
 def test_clipping_a_model_after_backward():

@@ -29,7 +29,7 @@ def _dataset(n=10, dtype=np.float32):
 
 def _labels(loader):
     """The label batches of one epoch (labels are the sample indices in _dataset)."""
-    return [yb.data.tolist() for _, yb in loader]
+    return [yb.numpy().tolist() for _, yb in loader]
 
 
 class _Samples(Dataset):
@@ -57,7 +57,7 @@ def test_tensor_dataset_indexes_rows_of_every_tensor():
     ds = _dataset(5)
     x, y = ds[2]
     assert len(ds) == 5
-    np.testing.assert_array_equal(x.data, [6, 7, 8])
+    np.testing.assert_array_equal(x.numpy(), [6, 7, 8])
     assert y.item() == 2 and y.dtype == np.int64
 
 
@@ -105,7 +105,7 @@ def test_fast_path_batches_without_calling_getitem(monkeypatch):
     ds = TensorDataset(rp.from_numpy(X), rp.from_numpy(np.arange(7)))
     xb, yb = next(iter(DataLoader(ds, batch_size=5, shuffle=True, seed=3)))
     assert xb.shape == (5, 2, 3) and xb.dtype == np.float64 and yb.dtype == np.int64
-    np.testing.assert_array_equal(xb.data, X[yb.data])
+    np.testing.assert_array_equal(xb.numpy(), X[yb.numpy()])
 
 
 def test_any_dataset_defining_arrays_takes_the_fast_path():
@@ -119,7 +119,7 @@ def test_any_dataset_defining_arrays_takes_the_fast_path():
             return 4
 
     xb, yb = next(iter(DataLoader(Rows(), batch_size=3)))
-    assert xb.data.tolist() == [[0, 1], [2, 3], [4, 5]] and yb.data.tolist() == [0, 10, 20]
+    assert xb.numpy().tolist() == [[0, 1], [2, 3], [4, 5]] and yb.numpy().tolist() == [0, 10, 20]
 
 
 def test_subclass_overriding_getitem_is_batched_sample_by_sample():
@@ -129,7 +129,7 @@ def test_subclass_overriding_getitem_is_batched_sample_by_sample():
             return x * 2, y
 
     (xb, yb) = next(iter(DataLoader(Doubled(rp.ones(4, 2), rp.arange(4)), batch_size=4)))
-    assert xb.data.tolist() == [[2.0, 2.0]] * 4 and yb.data.tolist() == [0, 1, 2, 3]
+    assert xb.numpy().tolist() == [[2.0, 2.0]] * 4 and yb.numpy().tolist() == [0, 1, 2, 3]
 
 
 def test_fast_path_and_per_sample_collate_give_the_same_batches():
@@ -138,8 +138,8 @@ def test_fast_path_and_per_sample_collate_give_the_same_batches():
     slow = DataLoader(ds, batch_size=3, shuffle=True, seed=5, collate_fn=default_collate)
     for (xf, yf), (xs, ys) in zip(fast, slow, strict=True):
         assert xf.dtype == xs.dtype == np.float32 and yf.dtype == ys.dtype == np.int64
-        np.testing.assert_array_equal(xf.data, xs.data)
-        np.testing.assert_array_equal(yf.data, ys.data)
+        np.testing.assert_array_equal(xf.numpy(), xs.numpy())
+        np.testing.assert_array_equal(yf.numpy(), ys.numpy())
 
 
 def test_fast_path_follows_nested_subsets():
@@ -152,7 +152,7 @@ def test_fast_path_follows_nested_subsets():
 def test_default_collate_dtypes_and_structure():
     (xb, yb) = next(iter(DataLoader(_Samples(), batch_size=4)))
     assert xb.dtype == np.float32 and xb.shape == (4, 3)  # float64 arrays -> float32
-    assert yb.dtype == np.int64 and yb.data.tolist() == [0, 1, 2, 3]
+    assert yb.dtype == np.int64 and yb.numpy().tolist() == [0, 1, 2, 3]
     batch = default_collate(
         [{"x": rp.tensor([1.0], dtype=rp.float64), "name": "a", "ok": True, "w": 0.5}] * 2
     )
@@ -160,7 +160,7 @@ def test_default_collate_dtypes_and_structure():
     assert batch["name"] == ["a", "a"]
     assert batch["ok"].dtype == np.bool_ and batch["w"].dtype == np.float32
     nested = default_collate([(1, (2.0, "s")), (3, (4.0, "t"))])
-    assert nested[0].data.tolist() == [1, 3] and nested[1][0].data.tolist() == [2.0, 4.0]
+    assert nested[0].numpy().tolist() == [1, 3] and nested[1][0].numpy().tolist() == [2.0, 4.0]
     assert nested[1][1] == ["s", "t"]
 
 
@@ -169,7 +169,7 @@ def test_default_collate_structure_matches_torch():
     ours, theirs = default_collate(samples), torch.utils.data.default_collate(samples)
     assert type(ours) is type(theirs) is list
     for a, b in zip(ours, theirs):
-        np.testing.assert_array_equal(a.data, b.numpy())
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
         assert a.dtype == b.numpy().dtype
 
 
@@ -230,10 +230,10 @@ def test_state_between_epochs_restores_future_permutations():
 def test_state_mid_epoch_resumes_the_remaining_batches_then_next_epochs():
     loader = DataLoader(_dataset(10), batch_size=3, shuffle=True, seed=0)
     it = iter(loader)
-    seen = [next(it)[1].data.tolist() for _ in range(2)]
+    seen = [next(it)[1].numpy().tolist() for _ in range(2)]
     state = json.loads(json.dumps(loader.state_dict()))
     assert state["batches_yielded"] == 2
-    rest = [yb.data.tolist() for _, yb in it]
+    rest = [yb.numpy().tolist() for _, yb in it]
     next_epoch = _labels(loader)
     assert sorted(sum(seen + rest, [])) == list(range(10))
 
@@ -249,7 +249,7 @@ def test_state_survives_rp_save_and_load(tmp_path):
     it = iter(loader)
     next(it)
     rp.save({"loader": loader.state_dict()}, tmp_path / "ckpt.safetensors")
-    rest = [yb.data.tolist() for _, yb in it]
+    rest = [yb.numpy().tolist() for _, yb in it]
     resumed = DataLoader(_dataset(10), batch_size=4, shuffle=True, seed=1)
     resumed.load_state_dict(rp.load(tmp_path / "ckpt.safetensors")["loader"])
     assert _labels(resumed) == rest
@@ -261,7 +261,7 @@ def test_state_of_unshuffled_loader_resumes_mid_epoch():
     next(it)
     resumed = DataLoader(_Samples(7), batch_size=2)
     resumed.load_state_dict(loader.state_dict())
-    assert [yb.data.tolist() for _, yb in resumed] == [[2, 3], [4, 5], [6]]
+    assert [yb.numpy().tolist() for _, yb in resumed] == [[2, 3], [4, 5], [6]]
 
 
 def test_state_after_last_batch_counts_as_between_epochs():
@@ -365,4 +365,4 @@ def test_concat_dataset_indexes_across_parts():
         both[5]
     with pytest.raises(ValueError, match="at least one"):
         ConcatDataset([])
-    assert [yb.data.tolist() for _, yb in DataLoader(both, batch_size=5)] == [[0, 1, 0, 1, 2]]
+    assert [yb.numpy().tolist() for _, yb in DataLoader(both, batch_size=5)] == [[0, 1, 0, 1, 2]]

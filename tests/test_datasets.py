@@ -133,7 +133,7 @@ def test_mnist_batches_through_the_dataloader(mnist_test):
     xb, yb = next(iter(DataLoader(mnist_test, batch_size=32, shuffle=True, seed=0)))
     assert xb.shape == (32, 1, 28, 28) and xb.dtype == np.float32 and yb.dtype == np.int64
     image, label = mnist_test[7]
-    np.testing.assert_array_equal(image.data, mnist_test.data[7])
+    np.testing.assert_array_equal(image.numpy(), mnist_test.data[7])
     assert label.item() == mnist_test.targets[7]
 
 

@@ -142,7 +142,7 @@ def test_file_without_retroprop_metadata_loads_as_dict_of_tensors(tmp_path):
     back = rp.load(tmp_path / "plain.safetensors")
     assert set(back) == {"w", "n"}
     for key, arr in arrays.items():
-        assert isinstance(back[key], rp.Tensor) and _same(back[key].data, arr)
+        assert isinstance(back[key], rp.Tensor) and _same(back[key].numpy(), arr)
 
 
 def test_saving_overwrites_and_leaves_no_temporary_file(tmp_path):
@@ -318,7 +318,7 @@ def test_retroprop_state_dict_loads_into_torch_model(tmp_path, dtype):
     rp.save(r.state_dict(), tmp_path / "m.safetensors")
     t.load_state_dict(safetensors.torch.load_file(tmp_path / "m.safetensors"))
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(dtype)
-    out = r(rp.tensor(x, dtype=dtype)).data
+    out = r(rp.tensor(x, dtype=dtype)).detach().numpy()
     tol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out, t(torch.from_numpy(x)).detach().numpy(), rtol=tol, atol=tol)
 
@@ -331,7 +331,7 @@ def test_torch_state_dict_loads_into_retroprop_model(tmp_path, dtype):
     assert all(v.dtype == dtype for v in state.values())
     r.load_state_dict(state)
     x = np.random.default_rng(1).standard_normal((5, 4)).astype(dtype)
-    out = r(rp.tensor(x, dtype=dtype)).data
+    out = r(rp.tensor(x, dtype=dtype)).detach().numpy()
     tol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out, t(torch.from_numpy(x)).detach().numpy(), rtol=tol, atol=tol)
 
@@ -357,4 +357,4 @@ def test_optimizer_resumed_from_file_takes_the_same_steps(tmp_path):
     resumed_opt.load_state_dict(ckpt["opt"])
     run(resumed, resumed_opt, 2)
     for a, b in zip(model.parameters(), resumed.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())

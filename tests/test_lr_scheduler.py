@@ -313,5 +313,5 @@ def test_schedules_keep_python_float_lrs_so_float32_parameters_stay_float32() ->
             p.grad = rp.Tensor(np.ones(3, dtype=np.float32))
             opt.step()
             sched.step()
-    assert type(opt.param_groups[0]["lr"]) is float and p.data.dtype == np.float32
+    assert type(opt.param_groups[0]["lr"]) is float and p.detach().numpy().dtype == np.float32
     assert math.isclose(opt.param_groups[0]["lr"], 0.1 * 0.5**3)

@@ -78,12 +78,12 @@ def test_sdpa_bool_mask_true_means_attend_and_fully_masked_rows_give_zeros_like_
     )
     q, k, v = (rp.Tensor(a, dtype=a.dtype) for a in arrays)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    assert np.all(out.data[0, 2] == 0)
+    assert np.all(out.numpy()[0, 2] == 0)
     # only the allowed keys matter: changing a masked value changes nothing
-    v2 = v.data.copy()
+    v2 = v.numpy().copy()
     v2[1, ~mask[1, 1]] += 100.0
     out2 = F.scaled_dot_product_attention(q, k, rp.Tensor(v2, dtype=v2.dtype), attn_mask=mask)
-    np.testing.assert_allclose(out2.data[1, 1], out.data[1, 1])
+    np.testing.assert_allclose(out2.numpy()[1, 1], out.numpy()[1, 1])
 
 
 def test_sdpa_causal_is_top_left_aligned_and_gradient_of_float_mask_matches_torch():
@@ -92,7 +92,7 @@ def test_sdpa_causal_is_top_left_aligned_and_gradient_of_float_mask_matches_torc
     tril = np.tril(np.ones((3, 5), bool))
     a = F.scaled_dot_product_attention(*(rp.Tensor(x) for x in arrays), is_causal=True)
     b = F.scaled_dot_product_attention(*(rp.Tensor(x) for x in arrays), attn_mask=tril)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
     float_mask = rng.standard_normal((3, 3, 5))
     assert_parity(
         F.scaled_dot_product_attention,
@@ -137,12 +137,12 @@ def test_sdpa_dropout_zeroes_weights_and_rescales_the_others():
     out = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
     rp.manual_seed(7)
     keep = rp.random.default_generator.random((2, 4, 5), dtype=np.float32) >= p
-    weights = TF.softmax(torch.tensor(q.data @ k.data.swapaxes(-1, -2) / np.sqrt(3)), -1)
-    expected = (weights.numpy() * keep / (1 - p)) @ v.data
-    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
+    weights = TF.softmax(torch.tensor(q.numpy() @ k.numpy().swapaxes(-1, -2) / np.sqrt(3)), -1)
+    expected = (weights.numpy() * keep / (1 - p)) @ v.numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
     assert out.dtype == np.float32
     all_dropped = F.scaled_dot_product_attention(q, k, v, dropout_p=1.0)
-    np.testing.assert_array_equal(all_dropped.data, 0)
+    np.testing.assert_array_equal(all_dropped.numpy(), 0)
 
 
 def test_sdpa_rejects_bad_inputs():
@@ -194,14 +194,14 @@ def _compare(t, r, inputs, grads, **kw):
     to, tw = t(*tin, **{**kw, **tkw})
     ro, rw = r(*rin, **kw)
     assert ro.shape == to.shape
-    np.testing.assert_allclose(ro.data, to.detach().numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(ro.detach().numpy(), to.detach().numpy(), rtol=1e-9, atol=1e-10)
     assert (rw is None) == (tw is None)
     rng = np.random.default_rng(0)
     go = rng.standard_normal(ro.shape)
     loss_r, loss_t = (ro * rp.Tensor(go, dtype=go.dtype)).sum(), (to * torch.tensor(go)).sum()
     if rw is not None:
         assert rw.shape == tw.shape
-        np.testing.assert_allclose(rw.data, tw.detach().numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(rw.detach().numpy(), tw.detach().numpy(), rtol=1e-9, atol=1e-10)
         gw = rng.standard_normal(rw.shape)
         loss_r = loss_r + (rw * rp.Tensor(gw, dtype=gw.dtype)).sum()
         loss_t = loss_t + (tw * torch.tensor(gw)).sum()
@@ -209,11 +209,11 @@ def _compare(t, r, inputs, grads, **kw):
     loss_t.backward()
     for a, b in zip(rin, tin):
         if b.requires_grad:
-            np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-8, atol=1e-10)
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-10)
     tparams = dict(t.named_parameters())
     for name, p in r.named_parameters():
         np.testing.assert_allclose(
-            p.grad.data, tparams[name].grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name
+            p.grad.numpy(), tparams[name].grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name
         )
 
 
@@ -277,8 +277,8 @@ def test_mha_unbatched_input_and_float32_match_torch():
     to, tw = t(*[torch.tensor(x)] * 3)
     ro, rw = r(*[rp.Tensor(x)] * 3)
     assert ro.dtype == np.float32 and rw.dtype == np.float32
-    np.testing.assert_allclose(ro.data, to.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(rw.data, tw.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ro.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rw.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_mha_fully_padded_sample_gives_the_bias_like_torch_without_weights():
@@ -287,8 +287,10 @@ def test_mha_fully_padded_sample_gives_the_bias_like_torch_without_weights():
     pad = np.array([[True, True, True], [False, True, False]])
     to, _ = t(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(pad), need_weights=False)
     ro, _ = r(*[rp.Tensor(x, dtype=x.dtype)] * 3, key_padding_mask=pad, need_weights=False)
-    np.testing.assert_allclose(ro.data, to.detach().numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(ro.data[:, 0], np.broadcast_to(r.out_proj.bias.data, (3, 4)))
+    np.testing.assert_allclose(ro.detach().numpy(), to.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        ro.detach().numpy()[:, 0], np.broadcast_to(r.out_proj.bias.detach().numpy(), (3, 4))
+    )
 
 
 def test_mha_is_causal_is_a_hint_that_needs_the_mask():
@@ -297,10 +299,10 @@ def test_mha_is_causal_is_a_hint_that_needs_the_mask():
     mask = nn.generate_square_subsequent_mask(5, dtype=rp.float64)
     a, _ = r(x, x, x, attn_mask=mask, is_causal=True, need_weights=False)
     b, _ = r(x, x, x, attn_mask=mask)
-    np.testing.assert_allclose(a.data, b.data)
-    tx = torch.tensor(x.data)
-    to, _ = t(tx, tx, tx, attn_mask=torch.tensor(mask.data), is_causal=True, need_weights=False)
-    np.testing.assert_allclose(a.data, to.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy())
+    tx = torch.tensor(x.numpy())
+    to, _ = t(tx, tx, tx, attn_mask=torch.tensor(mask.numpy()), is_causal=True, need_weights=False)
+    np.testing.assert_allclose(a.detach().numpy(), to.detach().numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(RuntimeError, match="is_causal=True needs attn_mask"):
         r(x, x, x, is_causal=True)
 
@@ -312,12 +314,14 @@ def test_mha_state_dict_keys_and_init_follow_torch():
         assert list(r.state_dict()) == list(t.state_dict())
         for (name, a), b in zip(r.state_dict().items(), t.state_dict().values()):
             assert tuple(a.shape) == tuple(b.shape), name
-        t.load_state_dict({k: torch.tensor(v.data) for k, v in r.state_dict().items()})
+        t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in r.state_dict().items()})
     r = nn.MultiheadAttention(64, 4)
     bound = np.sqrt(6 / (64 + 192))
-    w = r.in_proj_weight.data
+    w = r.in_proj_weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
-    assert np.all(r.in_proj_bias.data == 0) and np.all(r.out_proj.bias.data == 0)
+    assert np.all(r.in_proj_bias.detach().numpy() == 0) and np.all(
+        r.out_proj.bias.detach().numpy() == 0
+    )
     assert r.head_dim == 16 and r.batch_first is False
 
 
@@ -360,11 +364,13 @@ def test_mha_dropout_acts_only_in_training():
     r = nn.MultiheadAttention(4, 2, dropout=1.0)
     x = rp.randn(3, 2, 4)
     out, weights = r(x, x, x)
-    np.testing.assert_allclose(out.data, np.broadcast_to(r.out_proj.bias.data, (3, 2, 4)))
-    assert np.all(weights.data == 0)
+    np.testing.assert_allclose(
+        out.detach().numpy(), np.broadcast_to(r.out_proj.bias.detach().numpy(), (3, 2, 4))
+    )
+    assert np.all(weights.detach().numpy() == 0)
     r.eval()
     _, weights = r(x, x, x)
-    np.testing.assert_allclose(weights.data.sum(-1), 1, rtol=1e-6)
+    np.testing.assert_allclose(weights.detach().numpy().sum(-1), 1, rtol=1e-6)
 
 
 def test_mha_rejects_bad_arguments_and_inputs():

@@ -49,15 +49,15 @@ def test_module_matches_torch_forward_and_gradients_of_input_and_parameters(
     rx = rp.Tensor(x, dtype=np.float64, requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
     ry, ty = r(rx), t(tx)
-    np.testing.assert_allclose(ry.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ry.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(ty.shape)
     ry.backward(rp.Tensor(g, dtype=np.float64))
     ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(rx.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(rx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     rparams, tparams = dict(r.named_parameters()), dict(t.named_parameters())
     assert rparams.keys() == tparams.keys()
     for k, p in rparams.items():
-        np.testing.assert_allclose(p.grad.data, tparams[k].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.grad.numpy(), tparams[k].grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs", "shape"), CASES)
@@ -69,10 +69,13 @@ def test_state_dict_keys_shapes_and_repr_match_torch_and_load_both_ways(name, ar
     assert all(tuple(rsd[k].shape) == tuple(tsd[k].shape) for k in rsd)
     assert rsd["weight"].dtype == np.float32
     assert repr(r) == repr(t)
-    t.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in rsd.items()})
+    t.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in rsd.items()})
     x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
     np.testing.assert_allclose(
-        r(rp.tensor(x)).data, t(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5
+        r(rp.tensor(x)).detach().numpy(),
+        t(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-4,
+        atol=1e-5,
     )
 
 
@@ -86,7 +89,7 @@ def test_state_dict_keys_shapes_and_repr_match_torch_and_load_both_ways(name, ar
 )
 def test_default_init_is_uniform_within_one_over_sqrt_fan_in(layer, fan_in):
     bound = 1 / math.sqrt(fan_in)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # uniform on [-bound, bound]: the extremes are reached and the variance is bound^2 / 3
     assert np.abs(w).max() > 0.9 * bound
@@ -99,7 +102,7 @@ def test_conv_transpose2d_output_size_picks_output_padding_as_torch():
     for size in [(9, 9), (10, 9), [1, 2, 10, 10]]:
         ry = r(rp.Tensor(x, dtype=np.float64), output_size=size)
         ty = t(torch.tensor(x), output_size=size)
-        np.testing.assert_allclose(ry.data, ty.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ry.detach().numpy(), ty.detach().numpy(), rtol=1e-10)
     with pytest.raises(ValueError, match="valid sizes along this axis range from 9 to 10"):
         r(rp.Tensor(x, dtype=np.float64), output_size=(11, 9))
 

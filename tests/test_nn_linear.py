@@ -17,9 +17,9 @@ from tests.parity import assert_parity
 def _copy_linear(r: nn.Linear, dtype) -> torch.nn.Linear:
     t = torch.nn.Linear(r.in_features, r.out_features, bias=r.bias is not None)
     with torch.no_grad():
-        t.weight.copy_(torch.from_numpy(r.weight.data))
+        t.weight.copy_(torch.from_numpy(r.weight.detach().numpy()))
         if r.bias is not None:
-            t.bias.copy_(torch.from_numpy(r.bias.data))
+            t.bias.copy_(torch.from_numpy(r.bias.detach().numpy()))
     return t.to(torch.float64 if dtype == np.float64 else torch.float32)
 
 
@@ -39,7 +39,7 @@ def test_linear_matches_torch_forward_and_gradients(lead, sizes, bias, dtype):
     tol = 1e-5 if dtype == np.float32 else 1e-10
     for rp_p, t_p in zip(r.parameters(), t.parameters()):
         assert rp_p.grad.dtype == dtype
-        np.testing.assert_allclose(rp_p.grad.data, t_p.grad.numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(rp_p.grad.numpy(), t_p.grad.numpy(), rtol=tol, atol=tol)
 
 
 def test_linear_gradcheck_in_float64_for_input_weight_and_bias():
@@ -53,7 +53,7 @@ def test_linear_default_init_follows_torch():
     rp.manual_seed(0)
     lin = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    w, b = lin.weight.data, lin.bias.data
+    w, b = lin.weight.detach().numpy(), lin.bias.detach().numpy()
     assert lin.weight.shape == (300, 400) and lin.bias.shape == (300,)
     assert w.dtype == np.float32 and b.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
@@ -66,7 +66,10 @@ def test_linear_default_init_follows_torch():
     assert abs(w.mean()) < 0.01 * bound
     old = w.copy()
     lin.reset_parameters()
-    assert not np.array_equal(old, lin.weight.data) and np.abs(lin.weight.data).max() <= bound
+    assert (
+        not np.array_equal(old, lin.weight.detach().numpy())
+        and np.abs(lin.weight.detach().numpy()).max() <= bound
+    )
 
 
 def test_linear_without_bias_and_with_zero_inputs():
@@ -75,7 +78,7 @@ def test_linear_without_bias_and_with_zero_inputs():
     assert lin(rp.ones(5, 3)).shape == (5, 2)
     empty = nn.Linear(0, 2)
     np.testing.assert_array_equal(
-        empty(rp.zeros(4, 0)).data, np.broadcast_to(empty.bias.data, (4, 2))
+        empty(rp.zeros(4, 0)).detach().numpy(), np.broadcast_to(empty.bias.detach().numpy(), (4, 2))
     )
 
 

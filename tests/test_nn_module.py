@@ -74,17 +74,22 @@ def test_state_dict_round_trip_with_torch_gives_same_outputs():
     r.load_state_dict(_to_numpy(t.state_dict()))
     x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
     for a, b in zip(r(rp.tensor(x)), t(torch.tensor(x))):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
     r2 = _pair(nn)
     r2.load_state_dict(t.state_dict())
-    np.testing.assert_array_equal(r2(rp.tensor(x))[0].data, r(rp.tensor(x))[0].data)
+    np.testing.assert_array_equal(
+        r2(rp.tensor(x))[0].detach().numpy(), r(rp.tensor(x))[0].detach().numpy()
+    )
     # retroprop -> torch
     t2 = _pair(torch.nn)
     t2.load_state_dict(
         {k: torch.from_numpy(v.copy()) for k, v in _to_numpy(r.state_dict()).items()}
     )
     np.testing.assert_allclose(
-        t2(torch.tensor(x))[1].detach().numpy(), r(rp.tensor(x))[1].data, rtol=1e-5, atol=1e-6
+        t2(torch.tensor(x))[1].detach().numpy(),
+        r(rp.tensor(x))[1].detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -93,14 +98,14 @@ def test_load_state_dict_copies_in_place_and_casts_to_the_parameter_dtype():
     weight = m.weight
     m.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
     assert m.weight is weight and m.weight.dtype == np.float32
-    np.testing.assert_array_equal(m.weight.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(m.weight.detach().numpy(), np.ones((2, 3)))
 
 
 def test_state_dict_shares_memory_but_is_detached():
     m = nn.Linear(3, 2)
     sd = m.state_dict()
     assert not sd["weight"].requires_grad and type(sd["weight"]) is rp.Tensor
-    assert np.shares_memory(sd["weight"].data, m.weight.data)
+    assert np.shares_memory(sd["weight"].detach().numpy(), m.weight.detach().numpy())
     assert m.state_dict(keep_vars=True)["weight"] is m.weight
     assert list(m.state_dict(prefix="fc.")) == ["fc.weight", "fc.bias"]
 
@@ -124,7 +129,7 @@ def test_non_strict_load_returns_keys_and_size_mismatch_still_raises():
     m = nn.Sequential(nn.Linear(3, 4))
     result = m.load_state_dict({"0.weight": np.zeros((4, 3)), "zzz": np.zeros(1)}, strict=False)
     assert result.missing_keys == ["0.bias"] and result.unexpected_keys == ["zzz"]
-    np.testing.assert_array_equal(m[0].weight.data, 0)
+    np.testing.assert_array_equal(m[0].weight.detach().numpy(), 0)
     with pytest.raises(RuntimeError, match="size mismatch for 0.bias"):
         m.load_state_dict({"0.bias": np.zeros(3)}, strict=False)
     with pytest.raises(RuntimeError, match="expected a Tensor or an array"):
@@ -172,10 +177,10 @@ def test_deepcopy_is_independent_and_keeps_sharing_inside_the_copy():
     with rp.no_grad():
         c[0].weight.fill_(7.0)
         c.stat.fill_(1.0)
-    assert not np.any(a.weight.data == 7.0) and not np.any(m.stat.data)
+    assert not np.any(a.weight.detach().numpy() == 7.0) and not np.any(m.stat.detach().numpy())
     assert isinstance(c[0].weight, nn.Parameter) and c[0].weight.requires_grad
     x = rp.randn(2, 3)
-    np.testing.assert_array_equal(copy.deepcopy(m)(x).data, m(x).data)
+    np.testing.assert_array_equal(copy.deepcopy(m)(x).detach().numpy(), m(x).detach().numpy())
 
 
 def test_train_eval_propagate_to_every_submodule():
@@ -212,7 +217,7 @@ def test_zero_grad_sets_none_by_default_or_zeros_in_place():
     m(rp.randn(4, 3)).sum().backward()
     grad = m.weight.grad
     m.zero_grad(set_to_none=False)
-    assert m.weight.grad is grad and not np.any(grad.data)
+    assert m.weight.grad is grad and not np.any(grad.numpy())
     m.zero_grad()
     assert m.weight.grad is None and m.bias.grad is None
 

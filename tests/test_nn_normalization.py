@@ -28,13 +28,15 @@ def _step(rp_module, torch_module, x):
     xr = rp.tensor(x, requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)
     yr, yt = rp_module(xr), torch_module(xt)
-    np.testing.assert_allclose(yr.data, yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(yr.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
     g = np.random.default_rng(0).standard_normal(yt.shape).astype(x.dtype)
     yr.backward(rp.tensor(g))
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xr.grad.data, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(xr.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
     for (name, p), tp in zip(rp_module.named_parameters(), torch_module.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name
+        )
 
 
 @given(
@@ -66,7 +68,7 @@ def test_batch_norm_train_then_eval_matches_torch(case, momentum, affine, track,
     for key, value in tm.state_dict().items():
         got = rm.state_dict()[key]
         assert got.dtype == value.numpy().dtype, key
-        np.testing.assert_allclose(got.data, value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(got.numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
     rm.eval()
     tm.eval()
     _step(rm, tm, rng.standard_normal(shape).astype(np.float32))
@@ -81,15 +83,15 @@ def test_batch_norm_counts_batches_and_averages_cumulatively():
     assert bn.num_batches_tracked.item() == 4
     assert bn.num_batches_tracked.dtype == np.int64
     expected = np.mean([x.mean(axis=0) for x in batches], axis=0)
-    np.testing.assert_allclose(bn.running_mean.data, expected, rtol=1e-5)
+    np.testing.assert_allclose(bn.running_mean.numpy(), expected, rtol=1e-5)
 
 
 def test_batch_norm_eval_does_not_update_running_stats():
     bn = nn.BatchNorm2d(3).eval()
-    before = {k: v.data.copy() for k, v in bn.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in bn.state_dict().items()}
     bn(rp.randn(2, 3, 4, 4))
     for k, v in bn.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v.numpy(), before[k])
 
 
 def test_batch_norm_state_dict_keys_load_both_ways():
@@ -101,9 +103,9 @@ def test_batch_norm_state_dict_keys_load_both_ways():
     _sync(rm, tm)
     rm(rp.randn(5, 4, 3, 3))  # changes rp's statistics and count
     back = torch.nn.BatchNorm2d(4)
-    back.load_state_dict({k: torch.tensor(v.data) for k, v in rm.state_dict().items()})
+    back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in rm.state_dict().items()})
     for key, value in back.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), rm.state_dict()[key].data)
+        np.testing.assert_array_equal(value.numpy(), rm.state_dict()[key].numpy())
     assert back.num_batches_tracked.item() == 2
 
 
@@ -197,8 +199,11 @@ def test_layer_and_group_norm_state_dicts_load_into_torch(make):
     rm, tm = make(rp), make(torch)
     for p in rm.parameters():
         p.data[...] = np.random.default_rng(5).standard_normal(p.shape)
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in rm.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in rm.state_dict().items()})
     x = np.random.default_rng(6).standard_normal((2, 4, 3, 4)).astype(np.float32)
     np.testing.assert_allclose(
-        rm(rp.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5
+        rm(rp.tensor(x)).detach().numpy(),
+        tm(torch.tensor(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-5,
     )

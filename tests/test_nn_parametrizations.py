@@ -48,14 +48,14 @@ def _compare_step(r, t, x, original_names):
     """Forward of both modules, then the gradients of the input and the originals."""
     rx, tx = rp.Tensor(x, dtype=x.dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
     ro, to = r(rx), t(tx)
-    np.testing.assert_allclose(ro.data, to.detach().numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(ro.detach().numpy(), to.detach().numpy(), rtol=1e-9, atol=1e-10)
     g = np.random.default_rng(1).standard_normal(ro.shape)
     ro.backward(rp.Tensor(g, dtype=g.dtype))
     to.backward(torch.tensor(g))
-    np.testing.assert_allclose(rx.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(rx.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-10)
     for name in original_names:
         np.testing.assert_allclose(
-            r.get_parameter(name).grad.data,
+            r.get_parameter(name).grad.numpy(),
             t.get_parameter(name).grad.numpy(),
             rtol=1e-8,
             atol=1e-10,
@@ -82,7 +82,7 @@ def test_spectral_norm_matches_torch_in_train_and_eval_mode(kind, n_power_iterat
         _compare_step(r, t, _input(kind, rng), originals)
         for buf in ("_u", "_v"):
             np.testing.assert_allclose(
-                r.parametrizations.weight[0].get_buffer(buf).data,
+                r.parametrizations.weight[0].get_buffer(buf).numpy(),
                 getattr(t.parametrizations.weight[0], buf).numpy(),
                 rtol=1e-9,
                 atol=1e-12,
@@ -91,9 +91,9 @@ def test_spectral_norm_matches_torch_in_train_and_eval_mode(kind, n_power_iterat
         t.zero_grad()
     r.eval()
     t.eval()
-    u = r.parametrizations.weight[0]._u.data.copy()
+    u = r.parametrizations.weight[0]._u.numpy().copy()
     _compare_step(r, t, _input(kind, rng), originals)
-    np.testing.assert_array_equal(r.parametrizations.weight[0]._u.data, u)
+    np.testing.assert_array_equal(r.parametrizations.weight[0]._u.numpy(), u)
 
 
 def test_spectral_norm_makes_the_largest_singular_value_one():
@@ -101,25 +101,25 @@ def test_spectral_norm_makes_the_largest_singular_value_one():
     layer = spectral_norm(nn.Linear(20, 10))
     for _ in range(20):
         w = layer.weight
-    sigma = np.linalg.svd(w.data.astype(np.float64), compute_uv=False)[0]
+    sigma = np.linalg.svd(w.detach().numpy().astype(np.float64), compute_uv=False)[0]
     assert abs(sigma - 1) < 1e-3
     assert w.dtype == np.float32
     conv = spectral_norm(nn.Conv2d(3, 8, 3), n_power_iterations=10)
     for _ in range(10):
         w = conv.weight
-    assert abs(np.linalg.svd(w.data.reshape(8, -1), compute_uv=False)[0] - 1) < 1e-3
+    assert abs(np.linalg.svd(w.detach().numpy().reshape(8, -1), compute_uv=False)[0] - 1) < 1e-3
 
 
 def test_spectral_norm_state_dict_loads_into_torch():
     r = spectral_norm(nn.Conv2d(2, 3, 3))
     t = tparam.spectral_norm(torch.nn.Conv2d(2, 3, 3))
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in r.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in r.state_dict().items()})
     r.eval()
     t.eval()
     x = np.random.default_rng(3).standard_normal((1, 2, 4, 4)).astype(np.float32)
     with torch.no_grad():
         expected = t(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(r(rp.Tensor(x)).data, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(r(rp.Tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_spectral_norm_gradcheck_in_float64_and_one_dimensional_weights():
@@ -132,7 +132,7 @@ def test_spectral_norm_gradcheck_in_float64_and_one_dimensional_weights():
     bias = spectral_norm(nn.Linear(3, 4), name="bias")
     t = tparam.spectral_norm(torch.nn.Linear(3, 4), name="bias")
     assert list(bias.state_dict()) == list(t.state_dict())
-    b = bias.bias.data
+    b = bias.bias.detach().numpy()
     np.testing.assert_allclose(np.linalg.norm(b), 1, rtol=1e-6)
 
 
@@ -151,10 +151,10 @@ def test_optimizer_updates_the_original_and_the_parametrized_weight_follows():
     names = [n for n, _ in layer.named_parameters()]
     assert names == ["bias", "parametrizations.weight.original"]
     opt = rp.optim.SGD(layer.parameters(), lr=0.5)
-    before = layer.parametrizations.weight.original.data.copy()
+    before = layer.parametrizations.weight.original.detach().numpy().copy()
     layer(rp.randn(3, 4)).sum().backward()
     opt.step()
-    assert not np.allclose(layer.parametrizations.weight.original.data, before)
+    assert not np.allclose(layer.parametrizations.weight.original.detach().numpy(), before)
 
 
 # ---- weight_norm -----------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def test_weight_norm_matches_torch(kind, dim):
     assert list(r.state_dict()) == list(state)
     for key, value in r.state_dict().items():
         assert tuple(value.shape) == tuple(state[key].shape), key
-        np.testing.assert_allclose(value.data, state[key].numpy(), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(value.numpy(), state[key].numpy(), rtol=1e-12, err_msg=key)
     rng = np.random.default_rng(4)
     # move g away from ||v|| so that the forward is not the identity
     with torch.no_grad():
@@ -188,7 +188,9 @@ def test_weight_norm_gradcheck_and_keys_of_g_and_v():
     g = layer.parametrizations.weight.original0
     v = layer.parametrizations.weight.original1
     assert g.shape == (3, 1, 1, 1) and v.shape == (3, 2, 2, 2)
-    np.testing.assert_allclose(layer.weight.data, v.data)  # g = ||v|| at registration
+    np.testing.assert_allclose(
+        layer.weight.detach().numpy(), v.detach().numpy()
+    )  # g = ||v|| at registration
     x = rp.randn(1, 2, 3, 3, dtype=rp.float64)
     with rp.no_grad():
         g.mul_(rp.Tensor(np.array([[[[0.5]]], [[[2.0]]], [[[1.0]]]])))
@@ -230,21 +232,23 @@ def test_register_parametrization_chains_assigns_caches_and_removes():
     assert parametrize.is_parametrized(layer) and parametrize.is_parametrized(layer, "weight")
     assert not parametrize.is_parametrized(layer, "bias")
     assert layer.parametrizations.weight.original is weight  # the same Parameter object
-    original = weight.data
+    original = weight.detach().numpy()
     expected = 2 * (np.triu(original) + np.triu(original, 1).T)
-    np.testing.assert_allclose(layer.weight.data, expected)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), expected)
     # assignment goes through the right inverses: original = value / 2
     value = np.arange(9.0, dtype=np.float32).reshape(3, 3)
     layer.weight = rp.Tensor(value + value.T)
-    np.testing.assert_allclose(layer.parametrizations.weight.original.data, (value + value.T) / 2)
-    np.testing.assert_allclose(layer.weight.data, value + value.T)
+    np.testing.assert_allclose(
+        layer.parametrizations.weight.original.detach().numpy(), (value + value.T) / 2
+    )
+    np.testing.assert_allclose(layer.weight.detach().numpy(), value + value.T)
     with parametrize.cached():
         assert layer.weight is layer.weight
     assert layer.weight is not layer.weight
     parametrize.remove_parametrizations(layer, "weight")
     assert type(layer) is nn.Linear and not parametrize.is_parametrized(layer)
     assert layer.weight is weight
-    np.testing.assert_allclose(layer.weight.data, value + value.T)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), value + value.T)
     assert list(layer.state_dict()) == ["bias", "weight"]  # re-registered last, as in torch
 
 
@@ -252,10 +256,10 @@ def test_remove_weight_norm_leaves_a_plain_parameter_with_the_current_value():
     layer = weight_norm(nn.Linear(3, 2))
     with rp.no_grad():
         layer.parametrizations.weight.original0.mul_(3.0)
-    expected = layer.weight.data.copy()
+    expected = layer.weight.detach().numpy().copy()
     parametrize.remove_parametrizations(layer, "weight")
     assert isinstance(layer.weight, nn.Parameter) and layer.weight.requires_grad
-    np.testing.assert_allclose(layer.weight.data, expected)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), expected)
     with pytest.raises(ValueError, match="no parametrization on 'weight'"):
         parametrize.remove_parametrizations(layer, "weight")
 

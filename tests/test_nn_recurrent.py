@@ -51,14 +51,14 @@ def _compare(rm, tm, rx, tx, call, seed=0):
     gs = [rng.standard_normal(t.shape).astype(np.float32) for t in to]
     for r, t in zip(ro, to):
         assert tuple(r.shape) == tuple(t.shape)
-        np.testing.assert_allclose(r.data, t.detach().numpy(), **TOL)
+        np.testing.assert_allclose(r.detach().numpy(), t.detach().numpy(), **TOL)
     sum((r * rp.tensor(g)).sum() for r, g in zip(ro, gs)).backward()
     torch.autograd.backward(to, [torch.tensor(g) for g in gs])
     for i, (r, t) in enumerate(zip(rx, tx)):
-        np.testing.assert_allclose(r.grad.data, t.grad.numpy(), err_msg=f"leaf {i}", **TOL)
+        np.testing.assert_allclose(r.grad.numpy(), t.grad.numpy(), err_msg=f"leaf {i}", **TOL)
     tparams = dict(tm.named_parameters())
     for name, p in rm.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[name].grad.numpy(), err_msg=name, **TOL)
+        np.testing.assert_allclose(p.grad.numpy(), tparams[name].grad.numpy(), err_msg=name, **TOL)
 
 
 @given(
@@ -146,7 +146,7 @@ def test_cells_start_from_zero_state(mode):
     x = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
     r, t = rm(rp.tensor(x)), tm(torch.tensor(x))
     r, t = (r[0], t[0]) if mode == "lstm" else (r, t)
-    np.testing.assert_allclose(r.data, t.detach().numpy(), **TOL)
+    np.testing.assert_allclose(r.detach().numpy(), t.detach().numpy(), **TOL)
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -200,16 +200,18 @@ def test_state_dict_keys_match_torch_and_load_into_torch(mode):
     assert [tuple(v.shape) for v in rm.state_dict().values()] == [
         tuple(v.shape) for v in tm.state_dict().values()
     ]
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in rm.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in rm.state_dict().items()})
     x = np.random.default_rng(6).standard_normal((5, 2, 3)).astype(np.float32)
-    np.testing.assert_allclose(rm(rp.tensor(x))[0].data, tm(torch.tensor(x))[0].detach(), **TOL)
+    np.testing.assert_allclose(
+        rm(rp.tensor(x))[0].detach().numpy(), tm(torch.tensor(x))[0].detach(), **TOL
+    )
     assert repr(rm) == repr(tm)
 
 
 def test_initialisation_is_uniform_within_one_over_sqrt_hidden():
     rp.manual_seed(0)
     lstm = nn.LSTM(20, 64, num_layers=2)
-    values = np.concatenate([p.data.reshape(-1) for p in lstm.parameters()])
+    values = np.concatenate([p.detach().numpy().reshape(-1) for p in lstm.parameters()])
     bound = 1 / 8
     assert values.dtype == np.float32
     assert values.min() >= -bound and values.max() <= bound
@@ -221,13 +223,15 @@ def test_dropout_between_layers_only_in_training():
     x = rp.randn(6, 2, 3)
     rm.eval()
     tm.eval()
-    np.testing.assert_allclose(rm(x)[0].data, tm(torch.tensor(x.data))[0].detach(), **TOL)
+    np.testing.assert_allclose(
+        rm(x)[0].detach().numpy(), tm(torch.tensor(x.detach().numpy()))[0].detach(), **TOL
+    )
     rm.train()
     rp.manual_seed(7)
-    a = rm(x)[0].data
+    a = rm(x)[0].detach().numpy()
     rp.manual_seed(7)
-    np.testing.assert_array_equal(rm(x)[0].data, a)
-    assert not np.allclose(a, rm.eval()(x)[0].data)
+    np.testing.assert_array_equal(rm(x)[0].detach().numpy(), a)
+    assert not np.allclose(a, rm.eval()(x)[0].detach().numpy())
 
 
 def test_recurrent_layers_reject_bad_inputs():
@@ -284,11 +288,11 @@ def test_outputs_stay_valid_while_scratch_memory_is_reused():
     lstm = nn.LSTM(3, 4)
     x1, x2 = rp.randn(5, 2, 3), rp.randn(5, 2, 3)
     out1, (h1, c1) = lstm(x1)
-    kept = out1.data.copy(), h1.data.copy(), c1.data.copy()
+    kept = out1.detach().numpy().copy(), h1.detach().numpy().copy(), c1.detach().numpy().copy()
     for _ in range(3):  # each call frees its memory to the pool and takes it again
         out, _ = lstm(x2)
         out.sum().backward()
     for before, now in zip(kept, (out1, h1, c1)):
-        np.testing.assert_array_equal(before, now.data)
+        np.testing.assert_array_equal(before, now.detach().numpy())
     again, _ = lstm(x1)
-    np.testing.assert_array_equal(again.data, kept[0])
+    np.testing.assert_array_equal(again.detach().numpy(), kept[0])

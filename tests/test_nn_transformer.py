@@ -23,17 +23,17 @@ def _compare(r, t, x, rtol=1e-9, atol=1e-10, **masks):
     tx = torch.tensor(x, requires_grad=True)
     tmasks = {k: None if m is None else torch.tensor(m) for k, m in masks.items()}
     ro, to = r(rx, **masks), t(tx, **tmasks)
-    np.testing.assert_allclose(ro.data, to.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(ro.detach().numpy(), to.detach().numpy(), rtol=rtol, atol=atol)
     g = np.random.default_rng(0).standard_normal(ro.shape).astype(x.dtype)
     ro.backward(rp.Tensor(g, dtype=g.dtype))
     to.backward(torch.tensor(g))
-    np.testing.assert_allclose(rx.grad.data, tx.grad.numpy(), rtol=rtol * 10, atol=atol * 10)
+    np.testing.assert_allclose(rx.grad.numpy(), tx.grad.numpy(), rtol=rtol * 10, atol=atol * 10)
     tparams = dict(t.named_parameters())
     names = [name for name, _ in r.named_parameters()]
     assert names == list(tparams)
     for name, p in r.named_parameters():
         np.testing.assert_allclose(
-            p.grad.data, tparams[name].grad.numpy(), rtol=rtol * 10, atol=atol * 10, err_msg=name
+            p.grad.numpy(), tparams[name].grad.numpy(), rtol=rtol * 10, atol=atol * 10, err_msg=name
         )
 
 
@@ -57,7 +57,7 @@ def test_encoder_layer_matches_torch_in_eval_mode(
     _load_from_torch(r, t)
     rng = np.random.default_rng(length * 3 + n)
     x = rng.standard_normal((n, length, 4) if batch_first else (length, n, 4))
-    src_mask = nn.generate_square_subsequent_mask(length, rp.float64).data
+    src_mask = nn.generate_square_subsequent_mask(length, rp.float64).numpy()
     padding = rng.random((n, length)) < 0.4
     padding[:, 0] = False  # keep one key per sample
     _compare(
@@ -103,13 +103,13 @@ def test_encoder_layer_state_dict_loads_into_torch():
     r = nn.TransformerEncoderLayer(8, 2, 16, norm_first=True)
     t = torch.nn.TransformerEncoderLayer(8, 2, 16, norm_first=True)
     assert list(r.state_dict()) == list(t.state_dict())
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in r.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in r.state_dict().items()})
     r.eval()
     t.eval()
     x = np.random.default_rng(2).standard_normal((3, 2, 8)).astype(np.float32)
     with torch.no_grad():
         expected = t(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(r(rp.Tensor(x)).data, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(r(rp.Tensor(x)).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_encoder_layer_dropout_acts_only_in_training():
@@ -117,9 +117,9 @@ def test_encoder_layer_dropout_acts_only_in_training():
     r = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.5)
     x = rp.randn(3, 2, 4)
     a, b = r(x), r(x)
-    assert not np.allclose(a.data, b.data)
+    assert not np.allclose(a.detach().numpy(), b.detach().numpy())
     r.eval()
-    np.testing.assert_array_equal(r(x).data, r(x).data)
+    np.testing.assert_array_equal(r(x).detach().numpy(), r(x).detach().numpy())
 
 
 def test_encoder_stack_matches_torch_and_copies_are_independent():
@@ -138,7 +138,7 @@ def test_encoder_stack_matches_torch_and_copies_are_independent():
     _load_from_torch(r, t)
     assert r.layers[0].linear1.weight is not r.layers[1].linear1.weight
     x = np.random.default_rng(4).standard_normal((5, 2, 4))
-    mask = nn.generate_square_subsequent_mask(5, rp.float64).data
+    mask = nn.generate_square_subsequent_mask(5, rp.float64).numpy()
     _compare(r, t, x, mask=mask, is_causal=True)
 
 
@@ -147,7 +147,7 @@ def test_generate_square_subsequent_mask_matches_torch():
         expected = torch.nn.Transformer.generate_square_subsequent_mask(n).numpy()
         m = nn.generate_square_subsequent_mask(n)
         assert m.dtype == np.float32
-        np.testing.assert_array_equal(m.data, expected)
+        np.testing.assert_array_equal(m.numpy(), expected)
     assert nn.generate_square_subsequent_mask(3, rp.float64).dtype == np.float64
     with pytest.raises(ValueError, match="sz must be a non-negative integer"):
         nn.generate_square_subsequent_mask(-1)

@@ -62,8 +62,8 @@ def test_batch_norm_updates_running_stats_like_torch(momentum):
         x = randn(rng, 8, 4, 5) * 2 + 3
         batch_norm(rp.tensor(x), rm, rv, training=True, momentum=momentum)
         TF.batch_norm(torch.tensor(x), trm, trv, training=True, momentum=momentum)
-    np.testing.assert_allclose(rm.data, trm.numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(rv.data, trv.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-5, atol=1e-6)
     assert rm.dtype == np.float32 and rv.dtype == np.float32
 
 

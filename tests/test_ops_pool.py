@@ -41,7 +41,7 @@ def test_max_pool2d_matches_torch_ties_included(case, ties):
     x = _data(shape, seed, ties)
     # a window that sees only padding (possible with dilation) makes PyTorch's backward
     # write out of bounds and crash; such windows give -inf
-    assume(np.isfinite(P.max_pool2d(rp.Tensor(x), **opts).data).all())
+    assume(np.isfinite(P.max_pool2d(rp.Tensor(x), **opts).numpy()).all())
     assert_parity(
         lambda x: P.max_pool2d(x, **opts), lambda x: TF.max_pool2d(x, **opts), [x], **TIGHT
     )
@@ -64,7 +64,7 @@ def test_pool1d_matches_torch(case, count_include_pad):
     shape, opts, seed = case
     x = _data(shape[:2] + shape[3:], seed, True)
     one = {k: v[1] if isinstance(v, tuple) else v for k, v in opts.items()}
-    assume(np.isfinite(P.max_pool1d(rp.Tensor(x), **one).data).all())  # as above
+    assume(np.isfinite(P.max_pool1d(rp.Tensor(x), **one).numpy()).all())  # as above
     assert_parity(lambda x: P.max_pool1d(x, **one), lambda x: TF.max_pool1d(x, **one), [x], **TIGHT)
     one.pop("dilation")
     one["padding"] = min(one["padding"], one["kernel_size"] // 2)

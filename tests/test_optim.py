@@ -114,7 +114,9 @@ class Pair:
         Where a group maximises, the gradient is negated, so that maximising -loss minimises
         the loss: the run stays bounded and both libraries stay within rounding of each other.
         """
-        rp_grads = _signed(self.rp_opt, self.rp_params, [p.data for p in self.rp_params])
+        rp_grads = _signed(
+            self.rp_opt, self.rp_params, [p.detach().numpy() for p in self.rp_params]
+        )
         for p, g in zip(self.rp_params, rp_grads):
             p.grad = None if g is None else rp.Tensor(g, dtype=g.dtype)
         t_data = [p.detach().numpy() for p in self.t_params]
@@ -127,23 +129,29 @@ class Pair:
     def assert_close(self, rtol: float, atol: float, what: str) -> None:
         for i, (r, t) in enumerate(zip(self.rp_params, self.t_params)):
             np.testing.assert_allclose(
-                r.data, t.detach().numpy(), rtol=rtol, atol=atol, err_msg=f"{what}: param {i}"
+                r.detach().numpy(),
+                t.detach().numpy(),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"{what}: param {i}",
             )
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{kw}" for n, kw in CASES])
 def test_steps_match_torch_float32(name: str, kw: dict) -> None:
     pair = Pair(name, kw)
-    arrays = [p.data for p in pair.rp_params]
+    arrays = [p.detach().numpy() for p in pair.rp_params]
     for step in range(20):
         fed = pair.step()
         pair.assert_close(1e-5, 1e-6, f"step {step}")
         for p, g in zip(pair.rp_params, fed):
             if g is not None:
-                np.testing.assert_array_equal(p.grad.data, g, err_msg="the gradient was modified")
+                np.testing.assert_array_equal(
+                    p.grad.numpy(), g, err_msg="the gradient was modified"
+                )
     for p, a in zip(pair.rp_params, arrays):
-        assert p.data is a and p.data.dtype == np.float32
-    np.testing.assert_array_equal(pair.rp_params[-1].data, INIT[-1].astype(np.float32))
+        assert p.detach().numpy() is a and p.detach().numpy().dtype == np.float32
+    np.testing.assert_array_equal(pair.rp_params[-1].detach().numpy(), INIT[-1].astype(np.float32))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -152,7 +160,7 @@ def test_steps_match_torch_float64(name: str) -> None:
     for step in range(20):
         pair.step()
         pair.assert_close(1e-10, 1e-12, f"step {step}")
-    assert all(p.data.dtype == np.float64 for p in pair.rp_params)
+    assert all(p.detach().numpy().dtype == np.float64 for p in pair.rp_params)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -190,12 +198,14 @@ def test_param_groups_with_their_own_options_match_torch(name: str) -> None:
     pair.t_opt.add_param_group({"params": [t_extra], "lr": 0.01})
     for _ in range(10):
         pair.step()
-        rp_extra.grad = rp.Tensor(np.sin(rp_extra.data))
+        rp_extra.grad = rp.Tensor(np.sin(rp_extra.detach().numpy()))
         t_extra.grad = torch.tensor(np.sin(t_extra.detach().numpy()))
         pair.rp_opt.step()
         pair.t_opt.step()
         pair.assert_close(1e-5, 1e-6, "after add_param_group")
-        np.testing.assert_allclose(rp_extra.data, t_extra.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            rp_extra.detach().numpy(), t_extra.detach().numpy(), rtol=1e-5, atol=1e-6
+        )
 
 
 def _save_and_load(state_dict: dict) -> dict:
@@ -224,17 +234,17 @@ def test_state_dict_round_trip_continues_identically(name: str) -> None:
         pair.step()
     saved = pair.rp_opt.state_dict()
     snapshot = _save_and_load(saved)
-    params = [rp.Tensor(p.data.copy(), requires_grad=True) for p in pair.rp_params]
+    params = [rp.Tensor(p.detach().numpy().copy(), requires_grad=True) for p in pair.rp_params]
     other = getattr(optim, name)(_groups(params, True, {"lr": 0.5}), lr=0.3)
     other.load_state_dict(snapshot)
     assert other.param_groups[1]["lr"] == 0.02
     for _ in range(8):
         pair.step()
-        for p, g in zip(params, gradients([p.data for p in params])):
+        for p, g in zip(params, gradients([p.detach().numpy() for p in params])):
             p.grad = None if g is None else rp.Tensor(g, dtype=g.dtype)
         other.step()
         for a, b in zip(pair.rp_params, params):
-            np.testing.assert_array_equal(a.data, b.data)
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     # the saved dict is a snapshot: later steps did not change it
     for i, state in _save_and_load(saved)["state"].items():
         for key, value in state.items():
@@ -256,12 +266,12 @@ def test_load_torch_state_dict_then_continue_as_torch() -> None:
 
 def test_float32_stays_float32_with_numpy_float64_hyperparameters() -> None:
     p = rp.Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
-    array = p.data
+    array = p.detach().numpy()
     opt = optim.Adam([{"params": [p], "lr": np.float64(0.1), "betas": np.array([0.9, 0.99])}])
     for _ in range(3):
         p.grad = rp.Tensor(np.full(4, 0.5, dtype=np.float32))
         opt.step()
-    assert p.data is array and p.data.dtype == np.float32
+    assert p.detach().numpy() is array and p.detach().numpy().dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
 
 
@@ -273,9 +283,9 @@ def test_zero_grad_never_writes_into_a_shared_gradient(dtype) -> None:
     p.grad, q.grad = rp.Tensor(shared, dtype=dtype), rp.Tensor(shared, dtype=dtype)
     opt = optim.SGD([p])
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.data, np.zeros(3))
-    assert p.grad.data.dtype == dtype
-    np.testing.assert_array_equal(q.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(p.grad.numpy(), np.zeros(3))
+    assert p.grad.numpy().dtype == dtype
+    np.testing.assert_array_equal(q.grad.numpy(), [1.0, 2.0, 3.0])
     opt.zero_grad()
     assert p.grad is None and q.grad is not None
 
@@ -287,13 +297,13 @@ def test_step_runs_the_closure_with_gradients_enabled_and_returns_its_loss() -> 
 
     def closure() -> float:
         seen.append(rp.is_grad_enabled())
-        p.grad = rp.Tensor(2 * p.data)
-        return float((p.data**2).sum())
+        p.grad = rp.Tensor(2 * p.detach().numpy())
+        return float((p.detach().numpy() ** 2).sum())
 
     with rp.no_grad():
         loss = opt.step(closure)
     assert loss == 5.0 and seen == [True]
-    np.testing.assert_allclose(p.data, [0.0, 0.0])
+    np.testing.assert_allclose(p.detach().numpy(), [0.0, 0.0])
     assert opt.step() is None
 
 

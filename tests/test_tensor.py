@@ -42,7 +42,7 @@ def test_cast_is_differentiable_and_gives_gradient_in_the_source_dtype():
     x = rp.tensor([1.0, 2.0], requires_grad=True)
     (x.double() * 3).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
 
 
 def test_default_dtype_can_be_changed_and_restored():
@@ -76,7 +76,7 @@ def test_factories_match_torch_shapes_and_dtypes():
     for like in (rp.zeros_like, rp.ones_like, rp.rand_like, rp.randn_like):
         y = like(x)
         assert y.shape == x.shape and y.dtype == np.float64
-    assert rp.full_like(x, 2.0).data.max() == 2.0
+    assert rp.full_like(x, 2.0).numpy().max() == 2.0
 
 
 def test_random_factories_are_seeded_and_have_the_right_statistics():
@@ -84,12 +84,14 @@ def test_random_factories_are_seeded_and_have_the_right_statistics():
     a = rp.randn(10_000)
     rp.manual_seed(3)
     b = rp.randn(10_000)
-    np.testing.assert_array_equal(a.data, b.data)
-    assert abs(float(a.data.mean())) < 0.05 and abs(float(a.data.std()) - 1) < 0.05
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert abs(float(a.numpy().mean())) < 0.05 and abs(float(a.numpy().std()) - 1) < 0.05
     u = rp.rand(10_000)
-    assert u.data.min() >= 0 and u.data.max() < 1 and abs(float(u.data.mean()) - 0.5) < 0.02
+    assert (
+        u.numpy().min() >= 0 and u.numpy().max() < 1 and abs(float(u.numpy().mean()) - 0.5) < 0.02
+    )
     r = rp.randint(3, 7, (1000,))
-    assert r.dtype == np.int64 and set(np.unique(r.data)) == {3, 4, 5, 6}
+    assert r.dtype == np.int64 and set(np.unique(r.numpy())) == {3, 4, 5, 6}
     assert sorted(rp.randperm(6).tolist()) == list(range(6))
     with pytest.raises(ValueError, match="low < high"):
         rp.randint(5, 5, (2,))
@@ -102,7 +104,7 @@ def test_rng_state_round_trip_reproduces_the_next_draws():
     state = rp.get_rng_state()
     a = rp.rand(5)
     rp.set_rng_state(state)
-    np.testing.assert_array_equal(rp.rand(5).data, a.data)
+    np.testing.assert_array_equal(rp.rand(5).numpy(), a.numpy())
 
 
 def test_item_numpy_array_and_repr():
@@ -118,7 +120,7 @@ def test_item_numpy_array_and_repr():
     assert "grad_fn=<Mul>" in repr(w * 2)
     with pytest.raises(RuntimeError, match=r"detach\(\)"):
         w.numpy()
-    assert w.detach().numpy() is w.data
+    assert w.detach().numpy() is w.data.numpy() and not w.data.requires_grad
 
 
 def test_requires_grad_only_for_floating_tensors():
@@ -130,13 +132,13 @@ def test_requires_grad_only_for_floating_tensors():
 
 def test_inplace_methods_bump_the_version_and_keep_the_array():
     t = rp.zeros(3)
-    arr = t.data
+    arr = t.numpy()
     t.add_(1).mul_(3).sub_(1).div_(2)
     t[0] = 5.0
-    np.testing.assert_array_equal(t.data, [5.0, 1.0, 1.0])
-    assert t.data is arr and t._version[0] == 5
+    np.testing.assert_array_equal(t.numpy(), [5.0, 1.0, 1.0])
+    assert t.numpy() is arr and t._version[0] == 5
     t.zero_()
-    assert not t.data.any()
+    assert not t.numpy().any()
 
 
 def test_deepcopy_copies_data_and_grad():
@@ -144,8 +146,8 @@ def test_deepcopy_copies_data_and_grad():
     (x * x).sum().backward()
     y = copy.deepcopy(x)
     y.data[0] = 9.0
-    assert x.data[0] == 1.0 and y.grad is not x.grad
-    np.testing.assert_array_equal(y.grad.data, x.grad.data)
+    assert x.detach().numpy()[0] == 1.0 and y.grad is not x.grad
+    np.testing.assert_array_equal(y.grad.numpy(), x.grad.numpy())
 
 
 def test_set_num_threads_limits_blas():
@@ -186,7 +188,7 @@ def test_unary_math_of_integer_or_bool_tensors_is_float32_as_torch(fn, data):
     ours = getattr(rp.tensor(data), fn)()
     theirs = getattr(torch.tensor(data), fn)()
     assert ours.dtype == theirs.numpy().dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
 def test_zero_dim_tensor_does_not_decide_the_dtype_and_int_clamp_with_float_bounds():
@@ -194,7 +196,7 @@ def test_zero_dim_tensor_does_not_decide_the_dtype_and_int_clamp_with_float_boun
     assert (a * rp.tensor(2.0, dtype=rp.float64)).dtype == np.float32
     assert (t * torch.tensor(2.0, dtype=torch.float64)).dtype == torch.float32
     ours = rp.tensor([1, 5]).clamp(0.5, 2.5)
-    np.testing.assert_array_equal(ours.data, torch.tensor([1, 5]).clamp(0.5, 2.5).numpy())
+    np.testing.assert_array_equal(ours.numpy(), torch.tensor([1, 5]).clamp(0.5, 2.5).numpy())
     assert ours.dtype == np.float32
 
 
@@ -222,13 +224,13 @@ def test_create_graph_says_higher_order_gradients_are_not_supported():
 def test_gradient_of_x_to_the_zero_at_zero_is_zero_as_torch():
     x = rp.tensor([0.0, 2.0], requires_grad=True)
     (x**0.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
 
 
 def test_top_level_activations():
     x = rp.tensor([[-1.0, 2.0]])
-    np.testing.assert_allclose(rp.relu(x).data, [[0.0, 2.0]])
-    np.testing.assert_allclose(rp.softmax(x, dim=1).data.sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(rp.relu(x).numpy(), [[0.0, 2.0]])
+    np.testing.assert_allclose(rp.softmax(x, dim=1).numpy().sum(), 1.0, rtol=1e-6)
     assert rp.tanh(x).shape == rp.sigmoid(x).shape == rp.log_softmax(x, 1).shape == (1, 2)
 
 
@@ -254,9 +256,9 @@ def test_top_level_activations():
 def test_functions_and_methods_take_numpy_axis_and_keepdims(call):
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     expected = call(_Torch(), torch.tensor(x)).numpy()
-    np.testing.assert_allclose(call(rp, rp.tensor(x)).data, expected, rtol=1e-5)
+    np.testing.assert_allclose(call(rp, rp.tensor(x)).numpy(), expected, rtol=1e-5)
     method = call(_Methods(), rp.tensor(x))
-    np.testing.assert_allclose(method.data, expected, rtol=1e-5)
+    np.testing.assert_allclose(method.numpy(), expected, rtol=1e-5)
     with pytest.raises(TypeError, match="either dim= or axis="):
         rp.sum(rp.tensor(x), dim=0, axis=0)
 

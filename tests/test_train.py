@@ -42,7 +42,7 @@ def mlp(seed=0, p=0.0):
 
 
 def weights(model):
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def same_weights(a, b):
@@ -188,7 +188,7 @@ def test_early_stopping_restores_the_best_weights_and_infers_max_mode():
         es.on_epoch_end(epoch, {"val_accuracy": acc})
         assert es.stop_training == (epoch == 3)
     assert es.best_epoch == 1 and es.best == 0.9
-    assert all(np.all(p.data == 1) for p in model.parameters())
+    assert all(np.all(p.detach().numpy() == 1) for p in model.parameters())
 
 
 def test_early_stopping_baseline_and_min_delta():
@@ -221,7 +221,7 @@ def test_model_checkpoint_saves_only_improvements_under_formatted_names(tmp_path
         ck.on_epoch_end(epoch, {"val_loss": loss})
     assert sorted(os.listdir(tmp_path / "ck")) == ["01-1.00.safetensors", "02-0.50.safetensors"]
     saved = rp.load(tmp_path / "ck" / "02-0.50.safetensors")
-    assert all(np.all(v.data == 1) for v in saved.values())
+    assert all(np.all(v.numpy() == 1) for v in saved.values())
     assert ck.last_saved.endswith("02-0.50.safetensors")
     bad = ModelCheckpoint(tmp_path / "{val_acc}.safetensors")
     bad.set_context(model, None, None)

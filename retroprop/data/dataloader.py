@@ -62,7 +62,7 @@ def _data_of(x: Any, expected: type) -> Any:
         raise TypeError(
             f"default_collate: a batch mixes {expected.__name__} and {type(x).__name__} samples"
         )
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _defining_level(dataset: Any, name: str) -> int:

@@ -69,7 +69,7 @@ class TensorDataset(Dataset):
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The tensors' arrays (shared memory), for the DataLoader's batched indexing."""
-        return tuple(t.data for t in self.tensors)
+        return tuple(t._data for t in self.tensors)
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
         return tuple(t[index] for t in self.tensors)

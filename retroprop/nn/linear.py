@@ -73,7 +73,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = tuple(np.shape(input.data if isinstance(input, Tensor) else input))
+        shape = tuple(np.shape(input._data if isinstance(input, Tensor) else input))
         if not shape or shape[-1] != self.in_features:
             last = shape[-1] if shape else "none"
             raise ValueError(

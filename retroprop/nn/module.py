@@ -484,10 +484,10 @@ class Module:
             )
         for t in itertools.chain(self.parameters(), self.buffers()):
             if t.dtype.kind == "f" and t.dtype != dt:
-                t.data = t.data.astype(dt)
+                t._data = t._data.astype(dt)
                 t._version[0] += 1
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dt)
+                    t.grad._data = t.grad._data.astype(dt)
         return self
 
     def float(self) -> Module:

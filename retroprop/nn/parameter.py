@@ -26,7 +26,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty(0, dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         else:
             array = _as_array(data)
         if array.dtype.kind != "f":

@@ -72,7 +72,7 @@ class ModelStatistics:
         self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
         self.non_trainable_params = self.total_params - self.trainable_params
         self.input_bytes = input_bytes
-        self.params_bytes = sum(p.data.nbytes for p in params)
+        self.params_bytes = sum(p._data.nbytes for p in params)
 
     def __str__(self) -> str:
         labels = [row.label() for row in self.summary_list]
@@ -178,4 +178,4 @@ def summary(
             handle.remove()
         for m, mode in modes.values():
             m.training = mode
-    return ModelStatistics(model, rows, sum(x.data.nbytes for x in inputs))
+    return ModelStatistics(model, rows, sum(x._data.nbytes for x in inputs))

@@ -336,7 +336,7 @@ def _floating(x: Any) -> Any:
     from retroprop.tensor import Tensor
 
     t = x if isinstance(x, Tensor) else Tensor(x)
-    return t if t.dtype.kind == "f" else Tensor._wrap(t.data.astype(get_default_dtype()))
+    return t if t.dtype.kind == "f" else Tensor._wrap(t._data.astype(get_default_dtype()))
 
 
 def add(a: Any, b: Any) -> Any:
@@ -423,7 +423,7 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     from retroprop.tensor import Tensor
 
     a, b = operands(a, b)
-    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
     if c.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     return Where.apply(Tensor._wrap(c), a, b)
@@ -434,4 +434,4 @@ def compare(op: Any, a: Any, b: Any) -> Any:
     from retroprop.tensor import Tensor
 
     a, b = operands(a, b)
-    return Tensor._wrap(op(a.data, b.data))
+    return Tensor._wrap(op(a._data, b._data))

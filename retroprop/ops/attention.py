@@ -113,7 +113,7 @@ def _mask_array(name: str, arg: str, mask: Any, dtype: np.dtype, attend: bool) -
 
     m = _tensor(mask)
     if m.dtype == np.bool_:
-        allowed = m.data if attend else ~m.data
+        allowed = m._data if attend else ~m._data
         return Tensor._wrap(np.where(allowed, 0.0, -np.inf).astype(dtype))
     if m.dtype != dtype:
         raise TypeError(

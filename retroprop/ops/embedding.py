@@ -53,8 +53,8 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Any:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices, got dtype {idx.dtype}")
     n = weight.shape[0]
-    if idx.numel() and (idx.data.min() < 0 or idx.data.max() >= n):
-        bad = idx.data[(idx.data < 0) | (idx.data >= n)].reshape(-1)[0]
+    if idx.numel() and (idx._data.min() < 0 or idx._data.max() >= n):
+        bad = idx._data[(idx._data < 0) | (idx._data >= n)].reshape(-1)[0]
         raise IndexError(
             f"embedding: index {bad} is out of range for an embedding of {n} rows "
             f"(expected indices in [0, {n - 1}])"

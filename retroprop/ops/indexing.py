@@ -85,7 +85,7 @@ def _index_part(i: Any) -> Any:
     from retroprop.tensor import Tensor
 
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     elif isinstance(i, list):
         i = np.asarray(i) if i else np.zeros(0, dtype=np.int64)
     if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
@@ -112,7 +112,7 @@ def gather(x: Any, dim: int, index: Any) -> Any:
     """
     from retroprop.tensor import Tensor
 
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an int64 tensor, got dtype {idx.dtype}")
     if x.ndim == 0 or idx.ndim != x.ndim:
@@ -140,7 +140,7 @@ def one_hot(t: Any, num_classes: int = -1) -> Any:
     """
     from retroprop.tensor import Tensor
 
-    labels = t.data if isinstance(t, Tensor) else np.asarray(t)
+    labels = t._data if isinstance(t, Tensor) else np.asarray(t)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be an int64 tensor, got dtype {labels.dtype}")
     if num_classes == -1:

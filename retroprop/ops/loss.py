@@ -493,7 +493,7 @@ def _constant(
     to the input's shape without enlarging it."""
     if value is None:
         return None
-    arr = np.asarray(getattr(value, "data", value))
+    arr = np.asarray(getattr(value, "_data", value))
     ok = arr.shape == shape if shape is not None else _broadcasts_to(arr.shape, input.shape)
     if not ok:
         want = f"shape {shape}" if shape is not None else f"a shape broadcastable to {input.shape}"
@@ -532,7 +532,7 @@ def _index_target(name: str, input: Any, target: Any, ignore_index: int | None) 
             f"{name}: target of shape {tuple(target.shape)} does not match input of shape "
             f"{tuple(input.shape)}: class indices must have shape {expected}"
         )
-    t = target.data
+    t = target._data
     bad = (t < 0) | (t >= n_classes)
     if ignore_index is not None:
         bad &= t != ignore_index
@@ -625,7 +625,7 @@ def binary_cross_entropy(
     name = "binary_cross_entropy"
     _check(name, input, reduction)
     target = _same_shape_target(name, input, target)
-    p = input.data
+    p = input._data
     if not np.all((p >= 0) & (p <= 1)):
         raise ValueError(
             f"{name}: all elements of input must be probabilities in [0, 1], got values in "

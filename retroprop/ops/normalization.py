@@ -305,8 +305,8 @@ def batch_norm(
     out = BatchNorm.apply(
         input,
         *params,
-        running_mean=None if running_mean is None else running_mean.data,
-        running_var=None if running_var is None else running_var.data,
+        running_mean=None if running_mean is None else running_mean._data,
+        running_var=None if running_var is None else running_var._data,
         training=training,
         momentum=float(momentum),
         eps=float(eps),

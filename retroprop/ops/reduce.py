@@ -251,7 +251,7 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 
     Example: ``rp.sum(x, dim=(0, 2), keepdim=True)``.
     """
-    return Sum.apply(x, axes=_axes(x.data, dim, "sum"), keepdim=keepdim)
+    return Sum.apply(x, axes=_axes(x._data, dim, "sum"), keepdim=keepdim)
 
 
 @numpy_aliases
@@ -261,7 +261,7 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
         raise TypeError(
             f"mean: could not infer output dtype; input dtype must be floating point, got {x.dtype}"
         )
-    return Mean.apply(x, axes=_axes(x.data, dim, "mean"), keepdim=keepdim)
+    return Mean.apply(x, axes=_axes(x._data, dim, "mean"), keepdim=keepdim)
 
 
 def _extremum(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
@@ -272,7 +272,7 @@ def _extremum(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     if isinstance(dim, Tensor):
         return arithmetic.maximum(x, dim) if largest else arithmetic.minimum(x, dim)
     if dim is None:
-        if x.data.size == 0:
+        if x._data.size == 0:
             raise RuntimeError(
                 f"{name}: cannot reduce an empty tensor of shape {tuple(x.shape)} without a "
                 "dim; pass dim="
@@ -282,7 +282,7 @@ def _extremum(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
         raise TypeError(f"{name}: dim must be an int (a single dimension), got {dim!r}")
     d = norm_dim(int(dim), x.ndim)
-    data = x.data.reshape(1) if x.ndim == 0 else x.data
+    data = x._data.reshape(1) if x.ndim == 0 else x._data
     if data.shape[d] == 0:
         raise IndexError(f"{name}: cannot reduce dim {dim} of size 0 (shape {tuple(x.shape)})")
     idx = (np.argmax if largest else np.argmin)(data, axis=d, keepdims=True)
@@ -321,14 +321,14 @@ def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
     """Variance ``sum (x - mean)^2 / (N - correction)``; correction=1 is unbiased (default)."""
     _floating(x, "var")
-    return Var.apply(x, axes=_axes(x.data, dim, "var"), correction=correction, keepdim=keepdim)
+    return Var.apply(x, axes=_axes(x._data, dim, "var"), correction=correction, keepdim=keepdim)
 
 
 @numpy_aliases
 def std(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
     """Standard deviation ``sqrt(var(x, dim, correction))``."""
     _floating(x, "std")
-    return Std.apply(x, axes=_axes(x.data, dim, "std"), correction=correction, keepdim=keepdim)
+    return Std.apply(x, axes=_axes(x._data, dim, "std"), correction=correction, keepdim=keepdim)
 
 
 @numpy_aliases
@@ -343,7 +343,7 @@ def norm(x: Any, p: float | str = 2, dim: Any = None, keepdim: bool = False) -> 
         p = 2
     if isinstance(p, str) or not isinstance(p, int | float | np.integer | np.floating):
         raise ValueError(f"norm: p must be a number, inf or 'fro', got {p!r}")
-    return Norm.apply(x, p=float(p), axes=_axes(x.data, dim, "norm"), keepdim=keepdim)
+    return Norm.apply(x, p=float(p), axes=_axes(x._data, dim, "norm"), keepdim=keepdim)
 
 
 @numpy_aliases
@@ -355,7 +355,7 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
         raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
     if x.dtype.kind != "f":
         x = x.to(get_default_dtype())
-    return LogSumExp.apply(x, axes=_axes(x.data, dim, "logsumexp"), keepdim=keepdim)
+    return LogSumExp.apply(x, axes=_axes(x._data, dim, "logsumexp"), keepdim=keepdim)
 
 
 def _arg(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
@@ -363,17 +363,17 @@ def _arg(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
 
     name = "argmax" if largest else "argmin"
     fn = np.argmax if largest else np.argmin
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
-        idx = np.asarray(fn(x.data), dtype=np.int64)
+        idx = np.asarray(fn(x._data), dtype=np.int64)
         return Tensor._wrap(idx.reshape((1,) * x.ndim) if keepdim else idx)
     if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
         raise TypeError(f"{name}: dim must be None or an int, got {dim!r}")
     d = norm_dim(int(dim), x.ndim)
     if x.ndim == 0:
         return Tensor._wrap(np.zeros((), dtype=np.int64))
-    return Tensor._wrap(fn(x.data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+    return Tensor._wrap(fn(x._data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
 
 
 @numpy_aliases

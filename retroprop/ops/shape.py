@@ -187,7 +187,7 @@ def reshape(x: Any, shape: Sequence[int]) -> Any:
     Example: ``rp.reshape(x, (2, -1))``.
     """
     shape = _ints(shape, "reshape", "shape")
-    n = x.data.size
+    n = x._data.size
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1 or any(s < -1 for s in shape):
         raise RuntimeError(

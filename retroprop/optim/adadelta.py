@@ -60,7 +60,7 @@ class Adadelta(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         for p, g in self._gradients(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0

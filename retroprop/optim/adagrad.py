@@ -71,12 +71,12 @@ class Adagrad(Optimizer):
         # as PyTorch, the optimiser-wide initial value, even for groups that set another
         state = self.state[p]
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
+        state["sum"] = np.full_like(p._data, self.defaults["initial_accumulator_value"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
         for p, g in self._gradients(group):
-            w = p.data
+            w = p._data
             if not self.state[p]:
                 self._init_state(p)  # a parameter added by add_param_group
             state = self.state[p]

@@ -88,7 +88,7 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         inside = group.get("eps_inside_sqrt", False)
         for p, g in self._gradients(group, l2=not decoupled):
-            w = p.data
+            w = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0

@@ -59,7 +59,7 @@ class Adamax(Optimizer):
         lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
         for p, g in self._gradients(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0

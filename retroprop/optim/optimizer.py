@@ -4,8 +4,9 @@ An optimiser holds ``param_groups`` — a list of dicts, each with its ``'params
 Tensors) and its hyper-parameters (``'lr'``, ``'momentum'``, ...) — and ``state``, a dict that
 maps a parameter to what the update rule remembers about it (moment estimates as NumPy arrays
 of the parameter's shape and dtype, a step count). ``step()`` runs the rule of each subclass on
-every parameter that has a gradient, writing into ``p.data`` in place: the array keeps its
-identity and dtype, so anything holding it (a module, a view) sees the new values.
+every parameter that has a gradient, writing into the parameter's array (``p._data``) in
+place: the array keeps its identity and dtype, so anything holding it (a module, a view) sees
+the new values.
 
 ``state_dict()`` has PyTorch's structure::
 
@@ -124,7 +125,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    g = p.grad.data
+                    g = p.grad._data
                     p.grad = None if set_to_none else Tensor(np.zeros_like(g), dtype=g.dtype)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -159,11 +160,11 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad._data
             if maximize:
                 g = np.negative(g)
             if l2 and weight_decay != 0:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p._data
             yield p, g
 
     def state_dict(self) -> dict[str, Any]:
@@ -242,10 +243,10 @@ def _load_value(owner: str, index: Any, key: str, value: Any, p: Tensor) -> Any:
         return int(np.asarray(value).item())
     if isinstance(value, bool | int | float) or value is None:
         return value
-    array = np.asarray(value).astype(p.data.dtype)
-    if array.shape != p.data.shape:
+    array = np.asarray(value).astype(p._data.dtype)
+    if array.shape != p._data.shape:
         raise ValueError(
             f"{owner}.load_state_dict: state '{key}' of parameter {index} has shape "
-            f"{array.shape}, but the parameter has shape {p.data.shape}"
+            f"{array.shape}, but the parameter has shape {p._data.shape}"
         )
     return array

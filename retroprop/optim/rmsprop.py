@@ -68,7 +68,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum, centered = float(group["momentum"]), group["centered"]
         for p, g in self._gradients(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0

@@ -72,7 +72,7 @@ class SGD(Optimizer):
         dampening = float(group["dampening"])
         nesterov = group["nesterov"]
         for p, g in self._gradients(group):
-            w = p.data
+            w = p._data
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")

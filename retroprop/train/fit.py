@@ -85,7 +85,7 @@ def _unpack(batch: Any) -> tuple[Any, Tensor]:
 
 
 def _loss_value(loss: Any) -> float:
-    if not isinstance(loss, Tensor) or loss.data.size != 1:
+    if not isinstance(loss, Tensor) or loss._data.size != 1:
         what = f"a Tensor of shape {loss.shape}" if isinstance(loss, Tensor) else type(loss)
         raise TypeError(f"fit: loss_fn must return a scalar Tensor, got {what}")
     return float(loss.item())
@@ -96,7 +96,7 @@ def _output_array(out: Any) -> np.ndarray:
         raise TypeError(
             f"fit: metrics need the model to return one Tensor, got {type(out).__name__}"
         )
-    return out.data
+    return out._data
 
 
 def _metric_logs(
@@ -155,7 +155,7 @@ def _evaluate(
                 n = len(y)
                 total, count = total + _loss_value(loss_fn(out, y)) * n, count + n
                 if metrics:
-                    targets.append(y.data)
+                    targets.append(y._data)
                     outputs.append(_output_array(out))
     finally:
         model.train(was_training)

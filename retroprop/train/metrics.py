@@ -36,7 +36,7 @@ def _sklearn_metrics(name: str) -> Any:
 
 def _array(x: Any, name: str, arg: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     try:
         return np.asarray(x)
     except (TypeError, ValueError) as e:

@@ -78,7 +78,7 @@ def _all_grads(root: Tensor, nodes: list[Tensor]) -> dict[int, np.ndarray]:
             "graph(grads=True): the tensor does not require grad, so it has no gradient to "
             "show (was it computed under no_grad, or from tensors without requires_grad=True?)"
         )
-    if root.data.size != 1:
+    if root._data.size != 1:
         raise ValueError(
             f"graph(grads=True): the tensor must be a scalar (a loss), got shape "
             f"{tuple(root.shape)}"
@@ -88,7 +88,7 @@ def _all_grads(root: Tensor, nodes: list[Tensor]) -> dict[int, np.ndarray]:
         grads = autograd.grad(root, wanted, retain_graph=True, allow_unused=True)
     except RuntimeError as e:
         raise RuntimeError(f"graph(grads=True): {e}") from e
-    return {id(t): g.data for t, g in zip(wanted, grads) if g is not None}
+    return {id(t): g._data for t, g in zip(wanted, grads) if g is not None}
 
 
 def _kind(t: Tensor) -> str:
@@ -149,11 +149,11 @@ def graph(
         name = label_of.get(id(t))
         text = [f"{name}: {head}" if name else head]
         text.append(f"{tuple(t.shape)} {t.dtype}")
-        text.append(f"value {summarize(t.data, max_values)}")
+        text.append(f"value {summarize(t._data, max_values)}")
         if id(t) in computed:
             text.append(f"grad {summarize(computed[id(t)], max_values)}")
         elif t.grad is not None:
-            text.append(f"grad {summarize(t.grad.data, max_values)}")
+            text.append(f"grad {summarize(t.grad._data, max_values)}")
         attrs = f"label={_quote(*text)}, fillcolor={_FILL[kind]}"
         if t is tensor:
             attrs += ", penwidth=2"

@@ -25,7 +25,7 @@ except ImportError as e:  # pragma: no cover - depends on the installation
 
 
 def _array(x: Any, name: str, where: str) -> np.ndarray:
-    data = getattr(x, "data", x)
+    data = getattr(x, "_data", x)
     try:
         return np.asarray(data)
     except (TypeError, ValueError) as e:

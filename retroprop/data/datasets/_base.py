@@ -30,12 +30,12 @@ class ArrayDataset(TensorDataset):
     @property
     def data(self) -> np.ndarray:
         """The inputs, one sample a row of the first dimension."""
-        return self.tensors[0].data
+        return self.tensors[0]._data
 
     @property
     def targets(self) -> np.ndarray:
         """The labels (int64) or regression targets (float32)."""
-        return self.tensors[1].data
+        return self.tensors[1]._data
 
     def __repr__(self) -> str:
         x, y = self.arrays

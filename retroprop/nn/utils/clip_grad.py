@@ -49,7 +49,7 @@ def get_total_norm(
     """The ``norm_type``-norm of all the tensors' entries taken together, i.e. the norm of
     the vector of their individual norms. ``foreach`` is accepted and ignored."""
     p = _norm_type("get_total_norm", norm_type)
-    arrays = [t.data for t in ([tensors] if isinstance(tensors, Tensor) else tensors)]
+    arrays = [t._data for t in ([tensors] if isinstance(tensors, Tensor) else tensors)]
     if not arrays:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
     total = _vector_norm(np.stack([_vector_norm(a, p) for a in arrays]), p)
@@ -72,13 +72,13 @@ def clip_grads_with_norm_(
     grads = _grads(parameters)
     if not grads:
         return
-    total = np.asarray(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    total = np.asarray(total_norm._data if isinstance(total_norm, Tensor) else total_norm)
     coef = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
     # an infinite norm gives coef 0 and inf * 0 = NaN gradients, as in PyTorch (pass
     # error_if_nonfinite=True to clip_grad_norm_ to raise instead)
     with np.errstate(invalid="ignore"):
         for g in grads:
-            g.data *= coef.astype(g.dtype)
+            g._data *= coef.astype(g.dtype)
             g._version[0] += 1
 
 
@@ -122,5 +122,5 @@ def clip_grad_value_(
         raise ValueError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
     c = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -c, c, out=g.data)
+        np.clip(g._data, -c, c, out=g._data)
         g._version[0] += 1

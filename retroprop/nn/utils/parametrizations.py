@@ -53,7 +53,7 @@ class _SpectralNorm(Module):
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
             with no_grad():
-                matrix = self._matrix(weight).data
+                matrix = self._matrix(weight)._data
             draw = _random.default_generator.standard_normal
             u, v = (_unit(draw(n).astype(weight.dtype), eps) for n in matrix.shape)
             self.register_buffer("_u", Tensor._wrap(u))
@@ -68,7 +68,7 @@ class _SpectralNorm(Module):
         return flatten(weight, 1)
 
     def _power_method(self, w: np.ndarray, n_iterations: int) -> None:
-        u, v = self._u.data, self._v.data
+        u, v = self._u._data, self._v._data
         for _ in range(n_iterations):
             u[...] = _unit(w @ v, self.eps)
             v[...] = _unit(w.T @ u, self.eps)
@@ -81,10 +81,10 @@ class _SpectralNorm(Module):
         w = self._matrix(weight)
         if self.training:
             with no_grad():
-                self._power_method(w.data, self.n_power_iterations)
+                self._power_method(w._data, self.n_power_iterations)
         # copies: the next power iteration updates the buffers in place
-        u = Tensor._wrap(self._u.data.copy())
-        v = Tensor._wrap(self._v.data.copy())
+        u = Tensor._wrap(self._u._data.copy())
+        v = Tensor._wrap(self._v._data.copy())
         sigma = matmul(u, matmul(w, v))
         return weight / sigma
 

@@ -52,8 +52,8 @@ def _register_tensor(module: Module, name: str, tensor: Tensor) -> None:
 
 def _set_value(target: Tensor, value: Any) -> None:
     """Give ``target`` the values of ``value`` while keeping the object (optimisers hold it)."""
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
-    target.data = array.astype(target.dtype, copy=True)
+    array = value._data if isinstance(value, Tensor) else np.asarray(value)
+    target._data = array.astype(target.dtype, copy=True)
     target._version[0] += 1
 
 

@@ -68,9 +68,9 @@ def gradient_by_hand(net: nn.Sequential) -> dict[str, np.ndarray]:
     Returns the gradients by the slides' names (W1, b1, W2, b2).
     """
     x, y = np.array(X), np.array(Y)[:, None]
-    W1, W2 = net[0].weight.data, net[2].weight.data
-    b1 = net[0].bias.data if net[0].bias is not None else 0.0
-    b2 = net[2].bias.data if net[2].bias is not None else 0.0
+    W1, W2 = net[0].weight.detach().numpy(), net[2].weight.detach().numpy()
+    b1 = net[0].bias.detach().numpy() if net[0].bias is not None else 0.0
+    b2 = net[2].bias.detach().numpy() if net[2].bias is not None else 0.0
     H = np.tanh(x @ W1.T + b1)
     s = np.tanh(H @ W2.T + b2)
     delta2 = (s - y) * (1 - s * s)
@@ -118,15 +118,15 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
     for bias in (False, True):
         tag = "with biases" if bias else "without biases"
         net = network(bias, config["bias_init"])
-        metrics["initial W1"] = str(net[0].weight.data.tolist())
-        metrics["initial W2"] = str(net[2].weight.data.tolist())
+        metrics["initial W1"] = str(net[0].weight.detach().numpy().tolist())
+        metrics["initial W2"] = str(net[2].weight.detach().numpy().tolist())
         file = figures / f"graph_{tag.replace(' ', '_')}.svg"
         graphs.append(_graph(net, file, f"Exercice 2 {tag}, step 0: J and dJ/d(node)"))
         _, _, _, J = loss(net)
         J.backward()
         hand = gradient_by_hand(net)
         error = max(
-            float(np.abs(p.grad.data - hand[SLIDE_NAMES[key]]).max())
+            float(np.abs(p.grad.numpy() - hand[SLIDE_NAMES[key]]).max())
             for key, p in net.named_parameters()
         )
         history = train(net, lr, epochs)

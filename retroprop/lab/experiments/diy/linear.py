@@ -71,7 +71,7 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
     )  # fmt: skip
     w, b = float(model._parameters[0, 0]), float(model._bias[0])
     best = _lbfgs(X, Y, config["lbfgs_iterations"])
-    w_nn, b_nn = float(best.weight.data[0, 0]), float(best.bias.data[0])
+    w_nn, b_nn = float(best.weight.detach().numpy()[0, 0]), float(best.bias.detach().numpy()[0])
 
     _plot(
         X, Y,
