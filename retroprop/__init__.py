@@ -59,6 +59,60 @@ from retroprop.ops.arithmetic import (
 )
 from retroprop.ops.indexing import gather
 from retroprop.ops.linalg import einsum, matmul
+from retroprop.ops.logic import (
+    all,
+    any,
+    eq,
+    equal,
+    ge,
+    gt,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
+from retroprop.ops.matrix import addmm, bmm, mm, outer
+from retroprop.ops.pointwise import (
+    addcdiv,
+    addcmul,
+    ceil,
+    erf,
+    erfinv,
+    expm1,
+    floor,
+    frac,
+    lerp,
+    log2,
+    log10,
+    logaddexp,
+    nan_to_num,
+    reciprocal,
+    round,
+    rsqrt,
+    square,
+    trunc,
+)
+from retroprop.ops.products import cumprod, prod
+from retroprop.ops.rearrange import (
+    flip,
+    movedim,
+    narrow,
+    roll,
+    select,
+    swapaxes,
+    swapdims,
+    t,
+    tile,
+    tril,
+    triu,
+    unbind,
+)
 from retroprop.ops.reduce import (
     argmax,
     argmin,
@@ -69,9 +123,13 @@ from retroprop.ops.reduce import (
     min,
     norm,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
+from retroprop.ops.sampling import bernoulli, multinomial
+from retroprop.ops.scatter import index_add, index_select, masked_fill, scatter, scatter_add
 from retroprop.ops.shape import (
     cat,
     chunk,
@@ -84,6 +142,7 @@ from retroprop.ops.shape import (
     transpose,
     unsqueeze,
 )
+from retroprop.ops.sorting import amax, amin, argsort, sort, topk
 from retroprop.random import get_rng_state, manual_seed, seed, set_rng_state
 from retroprop.tensor import (
     Tensor,

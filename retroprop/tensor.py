@@ -16,6 +16,7 @@ import numpy as np
 
 from retroprop import autograd
 from retroprop.ops._util import numpy_aliases
+from retroprop.tensor_api import TensorAPI
 
 float32 = np.float32
 float64 = np.float64
@@ -58,7 +59,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype}")
 
 
-class Tensor:
+class Tensor(TensorAPI):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:

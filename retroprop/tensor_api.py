@@ -433,10 +433,6 @@ class TensorAPI:
         values = np.array(_array(data), dtype=dtype or self.dtype)
         return self._new(values, device, requires_grad)
 
-    def type_as(self: Tensor, other: Tensor) -> Tensor:
-        """This tensor cast to ``other``'s dtype (itself when they match)."""
-        return self.to(other.dtype)
-
     def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
         """Itself: every op here accepts any memory layout."""
         return self

@@ -397,3 +397,19 @@ def cumsum(x: Any, dim: int) -> Any:
     if x.ndim == 0:
         return CumSum.apply(x.reshape(1), dim=0).reshape(())
     return CumSum.apply(x, dim=d)
+
+
+@numpy_aliases
+def var_mean(
+    x: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Any, Any]:
+    """``(var(x, dim, correction, keepdim), mean(x, dim, keepdim))``, as ``torch.var_mean``."""
+    return var(x, dim, correction, keepdim), mean(x, dim, keepdim)
+
+
+@numpy_aliases
+def std_mean(
+    x: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Any, Any]:
+    """``(std(x, dim, correction, keepdim), mean(x, dim, keepdim))``, as ``torch.std_mean``."""
+    return std(x, dim, correction, keepdim), mean(x, dim, keepdim)
