@@ -17,8 +17,10 @@ from retroprop.nn.activation import (
     Threshold,
 )
 from retroprop.nn.attention import MultiheadAttention
+from retroprop.nn.bilinear import Bilinear
 from retroprop.nn.containers import ModuleDict, ModuleList, Sequential
 from retroprop.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from retroprop.nn.distance import CosineSimilarity, PairwiseDistance
 from retroprop.nn.dropout import Dropout, Dropout2d, GaussianNoise
 from retroprop.nn.flatten import Flatten, Unflatten
 from retroprop.nn.gan import MinibatchDiscrimination, feature_matching_loss, ssl_unsupervised_loss
@@ -39,6 +41,7 @@ from retroprop.nn.loss import (
 from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from retroprop.nn.parameter import Parameter
+from retroprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from retroprop.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -53,5 +56,10 @@ from retroprop.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
     generate_square_subsequent_mask,
+)
+from retroprop.nn.transformer_decoder import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
 )
 from retroprop.nn.upsampling import Upsample

@@ -221,3 +221,22 @@ from retroprop.ops.attention import (  # noqa: E402
 )
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+# ---- composed: bilinear forms, similarities, pixel shuffles (see retroprop.nn.composed) -----
+
+from retroprop.nn.composed import (  # noqa: E402
+    bilinear,
+    cosine_similarity,
+    pairwise_distance,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+
+__all__ += [
+    "bilinear",
+    "cosine_similarity",
+    "pairwise_distance",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+]
