@@ -83,10 +83,14 @@ def test_prelu_parameter_state_and_dtype():
     assert np.all(layer.weight.detach().numpy() == np.float32(0.3))
 
 
-def test_softmax_layer_without_dim_asks_for_it():
+def test_softmax_layer_without_dim_warns_and_picks_torchs_dim():
     assert repr(nn.Softmax()) == repr(torch.nn.Softmax())
-    with pytest.raises(TypeError, match="softmax: dim is required"):
-        nn.Softmax()(rp.zeros(2, 3))
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        out = nn.Softmax()(rp.tensor(x))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        want = torch.nn.Softmax()(torch.tensor(x, dtype=torch.float32))
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-6)
 
 
 def test_layer_bad_arguments():

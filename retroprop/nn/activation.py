@@ -221,7 +221,8 @@ class Hardtanh(Module):
 class Softmax(Module):
     """``exp(x) / sum(exp(x))`` along ``dim``: each slice along ``dim`` sums to 1.
 
-    ``dim`` is required at call time (PyTorch's implicit choice is deprecated).
+    Without ``dim`` it warns and picks PyTorch's dim (deprecated there too): 0 for 0-d, 1-d
+    and 3-d inputs, else 1.
     """
 
     def __init__(self, dim: int | None = None) -> None:
@@ -229,7 +230,7 @@ class Softmax(Module):
         self.dim = _dim("Softmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim)
+        return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -243,7 +244,7 @@ class LogSoftmax(Module):
         self.dim = _dim("LogSoftmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.log_softmax(input, self.dim)
+        return F.log_softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

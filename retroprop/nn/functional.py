@@ -12,12 +12,14 @@ model code) but the result is always a new tensor: retroprop has no in-place aut
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from retroprop import random as _random
 from retroprop.ops import activation as _act
+from retroprop.ops import loss as _loss
 from retroprop.ops.activation import gelu, prelu, sigmoid, softplus, tanh
 from retroprop.ops.arithmetic import clamp as _clamp
 from retroprop.ops.arithmetic import div as _div
@@ -25,17 +27,12 @@ from retroprop.ops.arithmetic import mul as _mul
 from retroprop.ops.indexing import one_hot
 from retroprop.ops.linalg import linear
 from retroprop.ops.loss import (
-    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_embedding_loss,
-    huber_loss,
     kl_div,
-    l1_loss,
-    mse_loss,
     multi_margin_loss,
     nll_loss,
-    smooth_l1_loss,
 )
 from retroprop.ops.shape import pad
 from retroprop.tensor import Tensor
@@ -113,14 +110,93 @@ def hardtanh(
     return _act.hardtanh(input, min_val, max_val)
 
 
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """``exp(input) / sum(exp(input))`` along ``dim`` (required); ``dtype`` casts first."""
+def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's implicit choice of a softmax dim (deprecated there, so it warns): 0 for 0-d,
+    1-d and 3-d inputs (a 3-d input read as (C, H, W)), else 1 (the channels of (N, C, ...))."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        f"include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """``exp(input) / sum(exp(input))`` along ``dim``; ``dtype`` casts first. Without ``dim``
+    it warns and picks PyTorch's dim (0 for 0-d, 1-d and 3-d inputs, else 1)."""
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.ndim, _stacklevel)
     return _act.softmax(input if dtype is None else input.to(dtype), dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """``input - log(sum(exp(input)))`` along ``dim`` (required); ``dtype`` casts first."""
+def log_softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """``input - log(sum(exp(input)))`` along ``dim``; ``dtype`` casts first. Without ``dim``
+    it warns and picks PyTorch's dim, as :func:`softmax`."""
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.ndim, _stacklevel)
     return _act.log_softmax(input if dtype is None else input.to(dtype), dim)
+
+
+# ---- losses (see retroprop.ops.loss; here: PyTorch's promotions and checks) -------------------
+
+
+def _promote(input: Any, target: Any) -> tuple[Any, Any]:
+    """An integer or boolean side takes the floating dtype of the other, as PyTorch's type
+    promotion does (``mse_loss(float32 prediction, int64 labels)`` is float32)."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor):
+        if input.dtype.kind == "f" and target.dtype.kind in "iub":
+            target = target.to(input.dtype)
+        elif target.dtype.kind == "f" and input.dtype.kind in "iub":
+            input = input.to(target.dtype)
+    return input, target
+
+
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """Squared error ``(input - target)^2``, reduced; an integer target is promoted."""
+    return _loss.mse_loss(*_promote(input, target), reduction=reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """Absolute error ``|input - target|``, reduced; an integer target is promoted."""
+    return _loss.l1_loss(*_promote(input, target), reduction=reduction)
+
+
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0
+) -> Tensor:
+    """Huber loss (quadratic within ``delta``, linear beyond); an integer target is promoted."""
+    return _loss.huber_loss(*_promote(input, target), reduction=reduction, delta=delta)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, *, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """Smooth L1 loss (``huber_loss(delta=beta) / beta``); an integer target is promoted."""
+    return _loss.smooth_l1_loss(*_promote(input, target), reduction=reduction, beta=beta)
+
+
+def _check_probability_target(name: str, target: Any) -> None:
+    """PyTorch's check of a binary cross entropy's target: every element in [0, 1]."""
+    values = target.detach().numpy() if isinstance(target, Tensor) else np.asarray(target)
+    if values.size and not (values.min() >= 0 and values.max() <= 1):
+        raise ValueError(
+            f"{name}: all elements of target should be between 0 and 1, got values in "
+            f"[{values.min()}, {values.max()}]"
+        )
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, *, reduction: str = "mean"
+) -> Tensor:
+    """``-weight * (t log p + (1 - t) log(1 - p))`` for probabilities ``p = input``; the
+    target must lie in [0, 1] as well (PyTorch refuses other targets)."""
+    _check_probability_target("binary_cross_entropy", target)
+    return _loss.binary_cross_entropy(input, target, weight, reduction=reduction)
 
 
 # ---- dropout ---------------------------------------------------------------------------------

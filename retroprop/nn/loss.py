@@ -123,6 +123,7 @@ class BCELoss(_WeightedLoss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        F._check_probability_target("BCELoss", target)
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 

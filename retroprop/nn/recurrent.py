@@ -148,6 +148,10 @@ class RNNBase(Module):
             )
         return hx if batched else hx.unsqueeze(1)
 
+    def flatten_parameters(self) -> None:
+        """Does nothing: PyTorch compacts the weights for cuDNN here; the CPU needs no such
+        layout (kept so that model code calling it runs unchanged)."""
+
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
         """Run all layers over the sequence.
 
