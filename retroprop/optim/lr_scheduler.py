@@ -1,9 +1,11 @@
 """Learning-rate schedules: they rewrite ``group['lr']`` of an optimiser at each ``step()``.
 
 Call ``scheduler.step()`` once per epoch (or per batch for OneCycleLR), after
-``optimizer.step()``. The values follow PyTorch's, including its recursive forms (StepLR,
-ExponentialLR and CosineAnnealingLR multiply the *current* lr, so changes made to it from
-outside carry on). ``state_dict()`` is JSON-friendly: numbers, strings and lists.
+``optimizer.step()``: a first ``scheduler.step()`` before any ``optimizer.step()`` warns, as
+in PyTorch (it skips the schedule's first value). The values follow PyTorch's, including its
+recursive forms (StepLR, ExponentialLR and CosineAnnealingLR multiply the *current* lr, so
+changes made to it from outside carry on). ``state_dict()`` is JSON-friendly: numbers,
+strings and lists.
 
     sched = StepLR(opt, step_size=30, gamma=0.1)
     for epoch in range(100):
@@ -15,6 +17,8 @@ from __future__ import annotations
 import copy
 import math
 import types
+import warnings
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -67,10 +71,23 @@ class LRScheduler:
                     )
         self.base_lrs = [float(group["initial_lr"]) for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The constructor's step, to epoch 0 (SequentialLR repeats it on its first schedule)."""
         self._step_count = 0
         self._is_initial = True
         self.step()
         self._is_initial = False
+
+    def _restart(self) -> None:
+        """Go back to epoch 0 (SequentialLR, at a milestone): the schedule's closed form when
+        it has one, else ``get_lr()``."""
+        self.last_epoch = 0
+        closed = getattr(self, "_get_closed_form_lr", None)
+        for group, lr in zip(self.optimizer.param_groups, closed() if closed else self.get_lr()):
+            group["lr"] = float(lr)
+        self._last_lr = self._current_lrs()
 
     def get_lr(self) -> list[float]:
         """The learning rate of each group at epoch ``self.last_epoch``."""
@@ -82,6 +99,15 @@ class LRScheduler:
 
     def step(self) -> None:
         """Advance one epoch and write the new learning rates into the optimiser."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call them "
+                "in the opposite order: `optimizer.step()` before `lr_scheduler.step()`; "
+                "otherwise the first value of the learning rate schedule is skipped (as in "
+                "PyTorch 1.1.0 and later).",
+                UserWarning,
+                stacklevel=2,
+            )
         self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
@@ -179,6 +205,9 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the lr by ``gamma`` at each epoch listed in ``milestones``.
@@ -210,6 +239,10 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma**hits for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        hits = bisect_right(self.milestones, self.last_epoch)
+        return [base * self.gamma**hits for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``.
@@ -228,6 +261,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -274,6 +310,10 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - low) + low for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        cos = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cos for base in self.base_lrs]
 
 
 class InverseTimeLR(LRScheduler):
@@ -543,3 +583,31 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
+
+
+# schedules with files of their own, importable from here as from torch.optim.lr_scheduler
+from retroprop.optim.lr_compose import ChainedScheduler, SequentialLR  # noqa: E402
+from retroprop.optim.lr_warmup import (  # noqa: E402
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    LinearLR,
+    PolynomialLR,
+)
+
+__all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+]

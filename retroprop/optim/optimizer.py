@@ -20,6 +20,7 @@ everything else is a JSON-friendly scalar or list.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,17 @@ def _check(ok: bool, owner: str, what: str, value: Any, expected: str) -> None:
         raise ValueError(f"{owner}: Invalid {what}: {value} (expected {expected})")
 
 
+def _records_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` that first notes it ran (the schedulers warn when they step before it)."""
+
+    @functools.wraps(step)
+    def recorded(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+
+    return recorded
+
+
 class Optimizer:
     """Base class of the optimisers.
 
@@ -48,6 +60,12 @@ class Optimizer:
     Subclasses implement ``_update_group(group)``: the update of every parameter of one group
     that has a gradient.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # a subclass's own step() (LBFGS, a user's optimiser) records its calls too
+        super().__init_subclass__(**kwargs)
+        if "step" in vars(cls):
+            cls.step = _records_step(vars(cls)["step"])  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -135,6 +153,7 @@ class Optimizer:
             closure: a function that recomputes the loss (and its gradients) and returns it;
                 it runs with gradients enabled, before the update.
         """
+        self._opt_called = True
         loss = None
         if closure is not None:
             with enable_grad():
