@@ -17,6 +17,7 @@ import numpy as np
 from retroprop.autograd import Function
 from retroprop.ops._util import operands, unbroadcast
 from retroprop.ops.arithmetic import _floating, _promote
+from retroprop.ops.special import _erfc_continued_fraction as _erfc_cf
 from retroprop.ops.special import erf as _erf
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -101,10 +102,22 @@ class Erf(Function):
         return g * (_TWO_OVER_SQRT_PI * np.exp(-x * x)).astype(x.dtype, copy=False)
 
 
+def _erf_residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """erf(x) - y, float64. Beyond |x| = 2 (|y| > 0.995) it is computed as
+    sign(y) ((1 - |y|) - erfc(|x|)): 1 - |y| is exact there and erfc keeps its relative
+    precision, where erf(x) - y would lose the digits that fix x."""
+    out = _erf(x) - y
+    far = np.flatnonzero(np.abs(x) >= 2.0)
+    xf, yf = x.ravel()[far], y.ravel()[far]
+    out.ravel()[far] = np.sign(yf) * ((1 - np.abs(yf)) - _erfc_cf(np.abs(xf), 20))
+    return out
+
+
 def _erfinv(y: np.ndarray) -> np.ndarray:
-    """erf^-1(y): Winitzki's closed form (relative error ~2e-3) refined by Newton steps
-    x <- x - (erf(x) - y) / (2/sqrt(pi) e^(-x^2)), computed in float64 (each step squares the
-    error, so three reach float64 precision). erfinv(+-1) = +-inf, |y| > 1 gives NaN."""
+    """erf^-1(y): Winitzki's closed form (relative error ~2e-3) refined by Halley steps for
+    f(x) = erf(x) - y, in float64. With f' = 2/sqrt(pi) e^(-x^2) and f'' = -2x f', Halley's
+    x <- x - 2 f f' / (2 f'^2 - f f'') becomes x <- x - u / (1 + x u), u = f / f'; each step
+    cubes the error, so two reach float64 precision. erfinv(+-1) = +-inf, |y| > 1 gives NaN."""
     y64 = y.astype(np.float64)
     a = 0.147
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -113,8 +126,9 @@ def _erfinv(y: np.ndarray) -> np.ndarray:
         x = np.copysign(np.sqrt(np.sqrt(t * t - ln / a) - t), y64)
         inside = np.abs(y64) < 1
         xi = np.where(inside, x, 0.0)
-        for _ in range(4):
-            xi = xi - (_erf(xi) - y64) / (_TWO_OVER_SQRT_PI * np.exp(-xi * xi))
+        for _ in range(2):
+            u = _erf_residual(xi, y64) / (_TWO_OVER_SQRT_PI * np.exp(-xi * xi))
+            xi = xi - u / (1 + xi * u)
         out = np.where(inside, xi, np.where(np.abs(y64) == 1, np.copysign(np.inf, y64), np.nan))
     return out.astype(y.dtype)
 
