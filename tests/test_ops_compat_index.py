@@ -213,3 +213,12 @@ def test_matrix_products_refuse_wrong_ranks_and_sizes():
         matrix.mm(rp.tensor(A), rp.tensor(randn(5, 2)))
     with pytest.raises(RuntimeError, match="outer: expects two 1-D"):
         matrix.outer(rp.tensor(A), rp.tensor(C))
+
+
+def test_scatter_add_of_integers_matches_torch():
+    base = np.arange(12).reshape(3, 4)
+    idx = np.array([[0, 2, 2, 1], [0, 0, 1, 1]])
+    src = np.arange(8).reshape(2, 4) * 10
+    out = scatter.scatter_add(rp.tensor(base), 0, rp.tensor(idx), rp.tensor(src))
+    ref = torch.scatter_add(torch.tensor(base), 0, torch.tensor(idx), torch.tensor(src))
+    assert out.dtype == np.int64 and out.tolist() == ref.tolist()

@@ -26,19 +26,23 @@ def _exclusive_cumprod(x: np.ndarray, d: int, reverse: bool = False) -> np.ndarr
 
 
 class Prod(Function):
-    """y = prod_i x_i along ``dim``;  dy/dx_i = prod_{j != i} x_j (exact with zeros:
-    the product of the exclusive running products from the left and from the right)."""
+    """y = prod_i x_i along ``dim``;  dy/dx_i = prod_{j != i} x_j, which is y / x_i when no
+    x is 0, and otherwise the product of the exclusive running products from the left and
+    from the right (exact with zeros)."""
 
     def forward(self, x: np.ndarray, dim: int = 0, keepdim: bool = False) -> np.ndarray:
         self.dim, self.keepdim = dim, keepdim
-        self.save_for_backward(x)
-        return np.asarray(np.prod(x, axis=dim, keepdims=keepdim))
+        out = np.asarray(np.prod(x, axis=dim, keepdims=True))
+        self.save_for_backward(x, out)
+        return out if keepdim else out.squeeze(dim)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
-        (x,) = self.saved_values
+        x, out = self.saved_values
         d = self.dim
-        others = _exclusive_cumprod(x, d) * _exclusive_cumprod(x, d, reverse=True)
-        return (g if self.keepdim else np.expand_dims(g, d)) * others
+        g = g if self.keepdim else np.expand_dims(g, d)
+        if np.all(x != 0):
+            return g * (out / x)
+        return g * (_exclusive_cumprod(x, d) * _exclusive_cumprod(x, d, reverse=True))
 
 
 class CumProd(Function):

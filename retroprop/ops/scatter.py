@@ -90,9 +90,16 @@ class ScatterAdd(Function):
     ) -> np.ndarray:
         self.save_for_backward(index)
         self.dim, self.src_shape = dim, src.shape
-        out = x.copy()
-        np.add.at(out, _coords(index, dim), src[_window(index)])
-        return out
+        src = src[_window(index)]
+        if x.dtype.kind != "f":
+            out = x.copy()
+            np.add.at(out, _coords(index, dim), src)
+            return out
+        # a float scatter-add is a weighted bincount on flat positions (several times faster
+        # than np.add.at)
+        flat = np.ravel_multi_index(np.broadcast_arrays(*_coords(index, dim)), x.shape)
+        added = np.bincount(flat.ravel(), weights=src.ravel(), minlength=x.size)
+        return x + added.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, None, np.ndarray | None]:
         (index,) = self.saved_values
