@@ -1,15 +1,30 @@
 """Datasets and the DataLoader (PyTorch's ``torch.utils.data`` names; also ``rp.utils.data``)."""
 
-from retroprop.data.dataloader import DataLoader, default_collate
+from retroprop.data.dataloader import DataLoader, default_collate, default_convert
 from retroprop.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from retroprop.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
+    "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_collate",
+    "default_convert",
     "random_split",
 ]
 

@@ -1,21 +1,27 @@
-"""DataLoader: batches of a dataset, optionally shuffled, with a resumable shuffling state.
+"""DataLoader: batches of a dataset, in the order of a sampler, with a resumable state.
 
-Each epoch (each ``iter(loader)``) draws one permutation of the dataset from the loader's own
-NumPy generator and cuts it into batches. ``state_dict()`` records that generator's state and
-how far the current epoch went, so a loader restored with ``load_state_dict`` finishes the
-interrupted epoch with the same batches and then sees the same future permutations.
+Each epoch (each ``iter(loader)``) runs the batch sampler: by default a
+:class:`~retroprop.data.sampler.BatchSampler` over a :class:`RandomSampler` drawing one
+permutation from the loader's own NumPy generator (``shuffle=True``) or over a
+:class:`SequentialSampler`. ``state_dict()`` records the state of the generator the sampler
+draws from and how far the current epoch went, so a loader restored with ``load_state_dict``
+finishes the interrupted epoch with the same batches and then sees the same future
+permutations.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from retroprop import random as _random
 from retroprop.data.dataset import Dataset, Subset
+from retroprop.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from retroprop.tensor import Tensor
 
 
@@ -91,18 +97,70 @@ def _array_source(dataset: Any) -> tuple[tuple[np.ndarray, ...], np.ndarray | No
 
 
 _STATE_KEYS = {"generator", "batches_yielded"}
+_noted_workers = False
+
+
+def default_convert(sample: Any) -> Any:
+    """One sample as a batch-free value (``batch_size=None``): arrays become Tensors (as
+    ``rp.Tensor``), containers are converted element by element, anything else is kept."""
+    if isinstance(sample, np.ndarray):
+        return Tensor(sample)
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple | list):
+        return type(sample)(default_convert(value) for value in sample)
+    return sample
+
+
+def _sampler_generator(sampler: Any) -> np.random.Generator | None:
+    """The NumPy generator a (batch) sampler draws from, looking into ``.sampler``."""
+    while sampler is not None:
+        generator = getattr(sampler, "generator", None)
+        if isinstance(generator, np.random.Generator):
+            return generator
+        sampler = getattr(sampler, "sampler", None)
+    return None
+
+
+def _note_workers(num_workers: int) -> None:
+    global _noted_workers
+    if not _noted_workers:
+        _noted_workers = True
+        warnings.warn(
+            f"DataLoader: num_workers={num_workers} loads the batches in the main process "
+            f"(retroprop has no worker processes; the batches are the same); this note is "
+            f"shown once",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches.
+    """Iterate over ``dataset`` in batches (PyTorch's arguments, in PyTorch's order).
 
     Args:
         dataset: a map-style dataset (``__len__`` and ``__getitem__``).
-        batch_size: samples per batch (> 0).
+        batch_size: samples per batch (> 0); None turns batching off: each sample is
+            yielded alone, through ``collate_fn`` (default :func:`default_convert`).
         shuffle: draw a new permutation of the samples at every epoch.
-        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        sampler: the order of the samples (an iterable of indices with ``len``, e.g. a
+            :class:`~retroprop.data.sampler.SubsetRandomSampler`); excludes ``shuffle``.
+        batch_sampler: yields whole lists of indices; excludes ``batch_size``, ``shuffle``,
+            ``sampler`` and ``drop_last``.
+        num_workers: accepted; batches are always loaded in the main process, so any value
+            gives the same batches (a one-time note says so when it is > 0).
         collate_fn: turns a list of samples into a batch (default :func:`default_collate`).
+        pin_memory: accepted, no effect (there is no GPU memory to pin for).
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        timeout: accepted (must be >= 0), no effect.
+        worker_init_fn: called as ``worker_init_fn(0)`` when ``num_workers > 0``, at the start
+            of each epoch (once with ``persistent_workers``): the main process plays the one
+            worker.
+        multiprocessing_context: accepted, no effect.
         generator: the NumPy generator drawing the permutations (used as is, not copied).
+        prefetch_factor: accepted with ``num_workers > 0`` (as PyTorch), no effect.
+        persistent_workers: accepted with ``num_workers > 0`` (as PyTorch).
+        pin_memory_device, in_order: accepted, no effect.
         seed: seed for a new generator of the loader's own; with neither ``generator`` nor
             ``seed``, the seed is drawn from retroprop's global generator (``rp.manual_seed``).
 
@@ -111,7 +169,9 @@ class DataLoader:
     without calling ``__getitem__``, when ``collate_fn`` is the default; the batch is then a
     list of tensors, one per array.
 
-    ``len(loader)`` is the number of batches per epoch.
+    ``len(loader)`` is the number of batches per epoch. ``state_dict()`` resumes an epoch
+    exactly when the sampler draws from a NumPy generator it holds (the default samplers and
+    the ones of :mod:`retroprop.data.sampler` given a ``generator``).
 
     Example::
 
@@ -123,11 +183,23 @@ class DataLoader:
     def __init__(
         self,
         dataset: Dataset,
-        batch_size: int = 1,
-        shuffle: bool = False,
-        drop_last: bool = False,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[list[int]] | None = None,
+        num_workers: int = 0,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
         generator: np.random.Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
         seed: int | None = None,
     ) -> None:
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
@@ -135,12 +207,13 @@ class DataLoader:
                 f"DataLoader: dataset must define __len__ and __getitem__, got "
                 f"{type(dataset).__name__}"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-            raise TypeError(
-                f"DataLoader: batch_size must be an integer, got {type(batch_size).__name__}"
-            )
-        if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        if batch_size is not None:
+            if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+                raise TypeError(
+                    f"DataLoader: batch_size must be an integer, got {type(batch_size).__name__}"
+                )
+            if batch_size <= 0:
+                raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(
                 f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}"
@@ -152,40 +225,125 @@ class DataLoader:
                 f"DataLoader: generator must be a numpy.random.Generator, got "
                 f"{type(generator).__name__}"
             )
+        self._check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
+        if worker_init_fn is not None and not callable(worker_init_fn):
+            raise TypeError(
+                f"DataLoader: worker_init_fn must be callable, got {type(worker_init_fn).__name__}"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (
+            batch_size != 1 or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                "shuffle, sampler, and drop_last"
+            )
+        if batch_size is None and drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
+            )
         self.dataset = dataset
-        self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
+        self.num_workers = int(num_workers)
+        self.pin_memory = bool(pin_memory)
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = bool(persistent_workers)
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
         if generator is None:
             if seed is None:
                 seed = int(_random.default_generator.integers(2**63))
             generator = np.random.default_rng(seed)
         self.generator = generator
+        if batch_sampler is not None:
+            self.batch_size = None
+            self.sampler = getattr(batch_sampler, "sampler", None)
+        else:
+            self.batch_size = None if batch_size is None else int(batch_size)
+            if sampler is None:
+                sampler = (
+                    RandomSampler(dataset, generator=generator)
+                    if self.shuffle
+                    else SequentialSampler(dataset)
+                )
+            self.sampler = sampler
+            if self.batch_size is not None:
+                batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
+        self.batch_sampler = batch_sampler
         self._epoch_start_state: dict[str, Any] | None = None
         self._batches_yielded = 0
         self._skip = 0
+        self._workers_started = False
+        if self.num_workers > 0:
+            _note_workers(self.num_workers)
+
+    @staticmethod
+    def _check_workers(
+        num_workers: Any, timeout: Any, prefetch_factor: Any, persistent_workers: Any
+    ) -> None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int | np.integer):
+            raise TypeError(
+                f"DataLoader: num_workers must be an integer, got {type(num_workers).__name__}"
+            )
+        if num_workers < 0:
+            raise ValueError(
+                f"DataLoader: num_workers option should be non-negative, got {num_workers}; "
+                f"use num_workers=0 to disable multiprocessing"
+            )
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "DataLoader: prefetch_factor option could only be specified in "
+                "multiprocessing; let num_workers > 0 to enable multiprocessing"
+            )
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("DataLoader: prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+    def _order_generator(self) -> np.random.Generator:
+        """The generator that decides the order: the sampler's, else the loader's own."""
+        return _sampler_generator(self.batch_sampler or self.sampler) or self.generator
 
     def __iter__(self) -> Iterator[Any]:
-        """Start an epoch: draw the order of the samples now, yield batches lazily."""
-        self._epoch_start_state = copy.deepcopy(self.generator.bit_generator.state)
-        n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        """Start an epoch (the sampler draws its order from the state recorded here)."""
+        self._epoch_start_state = copy.deepcopy(self._order_generator().bit_generator.state)
+        if self.num_workers > 0 and self.worker_init_fn is not None:
+            if not (self.persistent_workers and self._workers_started):
+                self.worker_init_fn(0)
+            self._workers_started = True
         start, self._skip = self._skip, 0
         self._batches_yielded = start
-        return self._batches(order, start)
+        return self._batches(start)
 
-    def _batches(self, order: np.ndarray, start: int) -> Iterator[Any]:
+    def _batches(self, start: int) -> Iterator[Any]:
+        if self.batch_sampler is None:
+            convert = self.collate_fn or default_convert
+            for b, index in enumerate(itertools.islice(self.sampler, start, None), start):
+                sample = convert(self.dataset[int(index)])
+                self._batches_yielded = b + 1
+                yield sample
+            return
         source = _array_source(self.dataset) if self.collate_fn is None else None
-        for b in range(start, len(self)):
-            indices = order[b * self.batch_size : (b + 1) * self.batch_size]
+        # our BatchSampler hands its batches as arrays: no list per batch on the fast path
+        index_batches = getattr(self.batch_sampler, "_index_batches", None)
+        batches = index_batches() if index_batches is not None else iter(self.batch_sampler)
+        for b, indices in enumerate(itertools.islice(batches, start, None), start):
             if source is not None:
                 arrays, index_map = source
-                rows = indices if index_map is None else index_map[indices]
+                rows = np.asarray(indices, dtype=np.int64)
+                rows = rows if index_map is None else index_map[rows]
                 batch = [Tensor._wrap(a[rows]) for a in arrays]
             else:
                 samples = [self.dataset[int(i)] for i in indices]
@@ -194,7 +352,8 @@ class DataLoader:
             yield batch
 
     def state_dict(self) -> dict[str, Any]:
-        """The shuffling state: ``{'generator': bit_generator state, 'batches_yielded': k}``.
+        """The order's state: ``{'generator': bit_generator state, 'batches_yielded': k}``,
+        the generator being the sampler's (the loader's own by default).
 
         Taken during an epoch, ``generator`` is the state before that epoch's permutation and
         ``k`` the batches already yielded; between epochs, ``k`` is 0 (or, after
@@ -206,7 +365,7 @@ class DataLoader:
             and self._epoch_start_state is not None
             and self._batches_yielded < len(self)
         )
-        state = self._epoch_start_state if in_epoch else self.generator.bit_generator.state
+        state = self._epoch_start_state if in_epoch else self._order_generator().bit_generator.state
         done = self._batches_yielded if in_epoch else self._skip
         return {"generator": copy.deepcopy(state), "batches_yielded": done}
 
@@ -224,7 +383,7 @@ class DataLoader:
                 f"got {skip}"
             )
         try:
-            self.generator.bit_generator.state = state_dict["generator"]
+            self._order_generator().bit_generator.state = state_dict["generator"]
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {e!r}") from e
         self._epoch_start_state = None
