@@ -26,16 +26,21 @@ tensor's dtype, shape and byte range, then the raw data. ``save`` stores:
 saved dtypes. A file without retroprop metadata (e.g. written by
 ``safetensors.torch.save_file``) loads as a dict of name -> Tensor.
 
-Writes are atomic: the file is written to a temporary file beside the target, flushed to disk,
-then renamed over the target, so a failure leaves the previous file as it was.
+Writes to a path are atomic: the file is written to a temporary file beside the target,
+flushed to disk, then renamed over the target, so a failure leaves the previous file as it was.
+``save`` and ``load`` also take binary file objects (``io.BytesIO``, ``open(path, 'rb')``), and
+``load`` accepts PyTorch's ``map_location=`` (CPU only) and ``weights_only=`` (a safetensors
+file holds weights only, whatever its value). A Module is not saved whole: save its
+``state_dict()``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import safetensors
@@ -109,29 +114,61 @@ def _encode(obj: Any, path: list[str], tensors: dict[str, np.ndarray]) -> Any:
     )
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write ``obj`` (a Tensor, a state_dict, a checkpoint dict, ...) to a safetensors file.
+def _refuse_objects(obj: Any) -> None:
+    """A module, optimiser or scheduler would need pickle: say to save its state_dict."""
+    if not isinstance(obj, dict) and callable(getattr(obj, "state_dict", None)):
+        kind = type(obj).__name__
+        raise TypeError(
+            f"save: got a {kind} object, which retroprop does not save whole (that would need "
+            f"pickle); save its state instead: rp.save(model.state_dict(), path), and later "
+            f"model.load_state_dict(rp.load(path)) on a {kind} built by your code"
+        )
+
+
+def _binary_file(f: Any, mode: str, name: str) -> bool:
+    """True for a binary file object with ``mode`` ('read' or 'write'), False for a path."""
+    if isinstance(f, str | os.PathLike):
+        return False
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{name}: f must be a path or a binary file object, got a text-mode file")
+    if not callable(getattr(f, mode, None)):
+        raise TypeError(
+            f"{name}: f must be a path or a binary file object with .{mode}(), got {_type_name(f)}"
+        )
+    return True
+
+
+def save(obj: Any, f: str | os.PathLike | BinaryIO, **kwargs: Any) -> None:
+    """Write ``obj`` (a Tensor, a state_dict, a checkpoint dict, ...) as safetensors.
 
     Args:
         obj: a Tensor, an ndarray, or nested dicts/lists/tuples of Tensors, ndarrays and
             str/int/float/bool/None values (module, optimiser and scheduler state_dicts,
-            generator states, histories).
-        path: the file to write (replaced atomically if it exists).
+            generator states, histories). A Module is refused: save ``model.state_dict()``.
+        f: a path (the file is replaced atomically if it exists) or a binary file object
+            opened for writing (``io.BytesIO``, ``open(..., 'wb')``).
+        **kwargs: PyTorch's pickle options (``pickle_protocol``, ...), accepted and unused.
 
     Example::
 
         rp.save(model.state_dict(), "model.safetensors")
     """
-    path = os.fspath(path)
+    _refuse_objects(obj)
+    to_file = _binary_file(f, "write", "save")
     tensors: dict[str, np.ndarray] = {}
     tree = _encode(obj, [], tensors)
     metadata = {"format": "pt", "retroprop": json.dumps({"version": _VERSION, "tree": tree})}
+    payload = safetensors.numpy.save(tensors, metadata=metadata)
+    if to_file:
+        f.write(payload)  # type: ignore[union-attr]
+        return
+    path = os.fspath(f)  # type: ignore[arg-type]
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: folder {folder!r} does not exist")
     # safetensors.numpy.save_file would write the file itself (readable by its owner only);
     # taking the bytes lets us write it atomically with the usual mode
-    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
+    atomic_write_bytes(path, payload)
 
 
 def _check_header(f: Any, size: int) -> dict[str, str]:
@@ -207,18 +244,36 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     raise ValueError(f"unknown tree tag {tag!r}")
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read what :func:`save` wrote (or any safetensors file NumPy's dtypes can hold).
+def _check_map_location(where: Any) -> None:
+    """Accept every CPU placement PyTorch code passes; refuse a GPU, which retroprop lacks."""
+    if where is None or callable(where):
+        return
+    targets = where.values() if isinstance(where, dict) else [where]
+    for target in targets:
+        if not str(target).startswith("cpu"):
+            raise RuntimeError(
+                f"load: map_location={where!r} asks for a {target} device, but retroprop runs "
+                f"on the CPU only; use map_location='cpu' or leave it out"
+            )
 
-    Raises FileNotFoundError for a missing file and ValueError for a file that is not a
-    valid safetensors file (saying why), including PyTorch pickle files, which are refused
-    without being unpickled.
 
-    Example::
+def _from_bytes(data: bytes, source: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """The metadata and arrays of a safetensors file held in memory."""
+    buffer = io.BytesIO(data)
+    try:
+        metadata = _check_header(buffer, len(data))
+    except ValueError as e:
+        if data[:4].startswith(b"PK\x03\x04") or data[:1] == b"\x80":
+            raise ValueError(f"load: {source} is not a safetensors file: {_PICKLE_HINT}") from None
+        raise ValueError(f"load: {source} is not a valid retroprop/safetensors file: {e}") from None
+    try:
+        return metadata, safetensors.numpy.load(data)
+    except safetensors.SafetensorError as e:
+        raise ValueError(f"load: {source} is not a valid retroprop/safetensors file: {e}") from None
 
-        model.load_state_dict(rp.load("model.safetensors"))
-    """
-    path = os.fspath(path)
+
+def _from_path(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """The metadata and arrays of a safetensors file on disk."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: no such file: {path!r}")
     with open(path, "rb") as f:
@@ -236,9 +291,46 @@ def load(path: str | os.PathLike) -> Any:
                 f"load: {path!r} is not a valid retroprop/safetensors file: {e}"
             ) from None
     try:
-        arrays = safetensors.numpy.load_file(path)
+        return metadata, safetensors.numpy.load_file(path)
     except safetensors.SafetensorError as e:
         raise ValueError(f"load: {path!r} is not a valid retroprop/safetensors file: {e}") from None
+
+
+def load(
+    f: str | os.PathLike | BinaryIO,
+    map_location: Any = None,
+    *,
+    weights_only: bool | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Read what :func:`save` wrote (or any safetensors file NumPy's dtypes can hold).
+
+    Args:
+        f: a path or a binary file object opened for reading (read from its position).
+        map_location: accepted when it places everything on the CPU (None, ``'cpu'``, a CPU
+            device, a dict or a function, as PyTorch's); a GPU raises RuntimeError.
+        weights_only: accepted; a safetensors file holds only tensors and JSON values, so
+            loading never runs code whatever its value.
+        **kwargs: PyTorch's pickle options (``mmap``, ...), accepted and unused.
+
+    Raises FileNotFoundError for a missing file and ValueError for a file that is not a
+    valid safetensors file (saying why), including PyTorch pickle files, which are refused
+    without being unpickled.
+
+    Example::
+
+        model.load_state_dict(rp.load("model.safetensors", map_location="cpu"))
+    """
+    _check_map_location(map_location)
+    if _binary_file(f, "read", "load"):
+        data = f.read()  # type: ignore[union-attr]
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"load: f.read() must give bytes, got {_type_name(data)}")
+        source = repr(getattr(f, "name", type(f).__name__))
+        metadata, arrays = _from_bytes(bytes(data), source)
+    else:
+        source = repr(os.fspath(f))  # type: ignore[arg-type]
+        metadata, arrays = _from_path(os.fspath(f))  # type: ignore[arg-type]
     if "retroprop" not in metadata:
         return {name: from_numpy(a) for name, a in arrays.items()}
     try:
@@ -248,6 +340,6 @@ def load(path: str | os.PathLike) -> Any:
         return _decode(info["tree"], arrays)
     except (json.JSONDecodeError, ValueError, TypeError) as e:
         raise ValueError(
-            f"load: {path!r} is not a valid retroprop file: its 'retroprop' metadata is "
+            f"load: {source} is not a valid retroprop file: its 'retroprop' metadata is "
             f"broken ({e})"
         ) from None
