@@ -61,11 +61,15 @@ from retroprop.ops.indexing import gather
 from retroprop.ops.linalg import einsum, matmul
 from retroprop.ops.logic import (
     all,
+    allclose,
     any,
+    argwhere,
+    count_nonzero,
     eq,
     equal,
     ge,
     gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -76,12 +80,15 @@ from retroprop.ops.logic import (
     logical_xor,
     lt,
     ne,
+    nonzero,
 )
-from retroprop.ops.matrix import addmm, bmm, mm, outer
+from retroprop.ops.matrix import addmm, bmm, dot, mm, mv, outer
 from retroprop.ops.pointwise import (
     addcdiv,
     addcmul,
     ceil,
+    clamp_max,
+    clamp_min,
     erf,
     erfinv,
     expm1,
@@ -100,15 +107,19 @@ from retroprop.ops.pointwise import (
 )
 from retroprop.ops.products import cumprod, prod
 from retroprop.ops.rearrange import (
+    diag,
+    diagonal,
     flip,
     movedim,
     narrow,
+    repeat_interleave,
     roll,
     select,
     swapaxes,
     swapdims,
     t,
     tile,
+    trace,
     tril,
     triu,
     unbind,
@@ -129,7 +140,14 @@ from retroprop.ops.reduce import (
     var_mean,
 )
 from retroprop.ops.sampling import bernoulli, multinomial
-from retroprop.ops.scatter import index_add, index_select, masked_fill, scatter, scatter_add
+from retroprop.ops.scatter import (
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    scatter,
+    scatter_add,
+)
 from retroprop.ops.shape import (
     cat,
     chunk,

@@ -21,6 +21,12 @@ def _array(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+def _detached(x: Any) -> Any:
+    from retroprop.tensor import Tensor
+
+    return x.detach() if isinstance(x, Tensor) else x
+
+
 def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
     """``f(2, 3)`` and ``f((2, 3))`` as PyTorch's ``new_zeros`` accepts both."""
     if len(size) == 1 and isinstance(size[0], tuple | list):
@@ -92,6 +98,16 @@ class TensorAPI:
         from retroprop.ops import pointwise
 
         return pointwise.addcdiv(self, tensor1, tensor2, value=value)
+
+    def clamp_min(self: Tensor, min: float) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.clamp_min(self, min)
+
+    def clamp_max(self: Tensor, max: float) -> Tensor:
+        from retroprop.ops import pointwise
+
+        return pointwise.clamp_max(self, max)
 
     def nan_to_num(
         self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
@@ -202,6 +218,35 @@ class TensorAPI:
 
         return logic.isfinite(self)
 
+    def isclose(
+        self: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(
+        self: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        from retroprop.ops import logic
+
+        return logic.allclose(self, other, rtol, atol, equal_nan)
+
+    def nonzero(self: Tensor, *, as_tuple: bool = False) -> Any:
+        from retroprop.ops import logic
+
+        return logic.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self: Tensor) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.argwhere(self)
+
+    def count_nonzero(self: Tensor, dim: Any = None) -> Tensor:
+        from retroprop.ops import logic
+
+        return logic.count_nonzero(self, dim)
+
     def all(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         from retroprop.ops import logic
 
@@ -273,6 +318,16 @@ class TensorAPI:
 
         return matrix.outer(self, vec2)
 
+    def dot(self: Tensor, tensor: Any) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.dot(self, tensor)
+
+    def mv(self: Tensor, vec: Any) -> Tensor:
+        from retroprop.ops import matrix
+
+        return matrix.mv(self, vec)
+
     # ---- rearranging (retroprop.ops.rearrange) ------------------------------------------
     def tril(self: Tensor, diagonal: int = 0) -> Tensor:
         from retroprop.ops import rearrange
@@ -303,6 +358,26 @@ class TensorAPI:
         from retroprop.ops import rearrange
 
         return rearrange.tile(self, _size(dims))
+
+    def repeat_interleave(self: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.repeat_interleave(self, repeats, dim)
+
+    def diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.diagonal(self, offset, dim1, dim2)
+
+    def diag(self: Tensor, diagonal: int = 0) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.diag(self, diagonal)
+
+    def trace(self: Tensor) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.trace(self)
 
     def movedim(self: Tensor, source: Any, destination: Any) -> Tensor:
         from retroprop.ops import rearrange
@@ -367,6 +442,11 @@ class TensorAPI:
         from retroprop.ops import scatter
 
         return scatter.masked_fill(self, mask, value)
+
+    def masked_select(self: Tensor, mask: Any) -> Tensor:
+        from retroprop.ops import scatter
+
+        return scatter.masked_select(self, mask)
 
     # ---- sampling (retroprop.ops.sampling) ----------------------------------------------
     def multinomial(
@@ -455,6 +535,41 @@ class TensorAPI:
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
         return self._assign("masked_fill_", np.where(m, _array(value), _array(self)))
+
+    def scatter_(
+        self: Tensor,
+        dim: int,
+        index: Any,
+        src: Any = None,
+        *,
+        value: Any = None,
+        reduce: str | None = None,
+    ) -> Tensor:
+        """In-place :meth:`scatter` (``x.scatter_(1, labels, 1)`` writes one-hot rows)."""
+        from retroprop.ops import scatter
+
+        out = scatter.scatter(self.detach(), dim, index, _detached(src), value=value, reduce=reduce)
+        return self._assign("scatter_", _array(out))
+
+    def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+        from retroprop.ops import scatter
+
+        out = scatter.scatter_add(self.detach(), dim, index, _detached(src))
+        return self._assign("scatter_add_", _array(out))
+
+    def index_add_(self: Tensor, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        from retroprop.ops import scatter
+
+        out = scatter.index_add(self.detach(), dim, index, _detached(source), alpha=alpha)
+        return self._assign("index_add_", _array(out))
+
+    def index_fill_(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+        """Write ``value`` in the slices ``index`` along ``dim``."""
+        self._check_inplace("index_fill_")
+        d = dim % max(self.ndim, 1)
+        np.moveaxis(_array(self), d, 0)[_array(index)] = _array(value)
+        self._version[0] += 1
+        return self
 
     def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
         """``self += value * tensor1 * tensor2``."""

@@ -1,4 +1,5 @@
-"""Comparisons, logical operations, NaN / inf tests and the boolean reductions all / any.
+"""Comparisons (isclose / allclose too), logical operations, NaN / inf tests, the boolean
+reductions all / any, and the positions of nonzero elements (nonzero, argwhere, count_nonzero).
 
 Their results are bool tensors, outside the graph: a comparison has no derivative.
 """
@@ -114,3 +115,43 @@ def all(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def any(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """True when some element (along ``dim``, all when None) is nonzero."""
     return _reduce_bool(np.any, "any", input, dim, keepdim)
+
+
+def isclose(
+    input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """``|input - other| <= atol + rtol |other|`` elementwise (NaN equal to NaN if asked)."""
+    return _bool(np.isclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def allclose(
+    input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """True when :func:`isclose` holds everywhere (a Python bool)."""
+    return bool(np.allclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
+    """Positions of the nonzero elements: an int64 (count, ndim) tensor, or with
+    ``as_tuple=True`` one 1-D index tensor per dim (NumPy's ``nonzero``)."""
+    from retroprop.tensor import Tensor
+
+    x = np.atleast_1d(_array(input)) if as_tuple else _array(input)
+    where = np.nonzero(x)
+    if as_tuple:
+        return tuple(Tensor._wrap(w.astype(np.int64)) for w in where)
+    return Tensor._wrap(np.stack(where, axis=1).astype(np.int64).reshape(-1, x.ndim))
+
+
+def argwhere(input: Any) -> Any:
+    """``nonzero(input)``: the (count, ndim) positions of the nonzero elements."""
+    return nonzero(input)
+
+
+def count_nonzero(input: Any, dim: Any = None) -> Any:
+    """Number of nonzero elements (along ``dim``), int64."""
+    from retroprop.tensor import Tensor
+
+    x = _array(input)
+    axes = norm_dims(dim, x.ndim) if x.ndim else None
+    return Tensor._wrap(np.asarray(np.count_nonzero(x, axis=axes), dtype=np.int64))

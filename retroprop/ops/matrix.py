@@ -1,4 +1,4 @@
-"""The named matrix products of PyTorch: mm, bmm, addmm, outer.
+"""The named matrix products of PyTorch: mm, bmm, addmm, outer, dot, mv.
 
 Each is :func:`~retroprop.ops.linalg.matmul` (or a broadcast product) with the shape checks
 of its name, so the derivative is matmul's (dL/dA = G B^T, dL/dB = A^T G).
@@ -62,3 +62,23 @@ def outer(input: Any, vec2: Any) -> Any:
             f"{tuple(vec2.shape)}"
         )
     return ar.mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
+
+
+def dot(input: Any, tensor: Any) -> Any:
+    """Inner product of two vectors of the same length (a 0-d tensor)."""
+    if input.ndim != 1 or tensor.ndim != 1 or input.shape != tensor.shape:
+        raise RuntimeError(
+            f"dot: expects two 1-D tensors of the same length, got shapes {tuple(input.shape)} "
+            f"and {tuple(tensor.shape)}"
+        )
+    return matmul(input, tensor)
+
+
+def mv(input: Any, vec: Any) -> Any:
+    """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
+    if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"mv: expects a matrix (n, m) and a vector (m,), got shapes {tuple(input.shape)} "
+            f"and {tuple(vec.shape)}"
+        )
+    return matmul(input, vec)

@@ -1,6 +1,6 @@
 """More elementwise functions: square, reciprocal, rsqrt, expm1, log2, log10, erf, erfinv,
-logaddexp, lerp, addcmul / addcdiv, nan_to_num, and the rounding family floor / ceil / round /
-trunc / frac.
+logaddexp, lerp, addcmul / addcdiv, clamp_min / clamp_max, nan_to_num, and the rounding
+family floor / ceil / round / trunc / frac.
 
 Each is one Function whose backward is the local derivative times the incoming gradient.
 The rounding functions are piecewise constant: their derivative is 0 (where it exists), as in
@@ -293,6 +293,20 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Any:
     from retroprop.ops import arithmetic as ar
 
     return ar.add(input, ar.mul(ar.div(tensor1, tensor2), value))
+
+
+def clamp_min(input: Any, min: float) -> Any:
+    """``clamp(input, min=min)``."""
+    from retroprop.ops.arithmetic import clamp
+
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Any, max: float) -> Any:
+    """``clamp(input, max=max)``."""
+    from retroprop.ops.arithmetic import clamp
+
+    return clamp(input, max=max)
 
 
 def nan_to_num(

@@ -1,5 +1,6 @@
-"""Rearranging elements: flip, roll, repeat / tile, tril / triu, and the dim helpers movedim,
-swapaxes, narrow, select, unbind and t.
+"""Rearranging elements: flip, roll, repeat / tile / repeat_interleave, tril / triu, the
+diagonals (diagonal, diag, trace), and the dim helpers movedim, swapaxes, narrow, select, unbind
+and t.
 
 flip, narrow and select are basic slices and movedim / swapaxes / t permutations, so they are
 composed from the indexing and shape ops (views, no copy). roll, repeat and the triangles get
@@ -61,6 +62,44 @@ class Triangle(Function):
 
     def backward(self, g: np.ndarray) -> np.ndarray:
         return np.where(self.mask, g, np.zeros((), g.dtype))
+
+
+def _diagonal_positions(n: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the ``offset``-th diagonal of length n (offset > 0: above the main)."""
+    k = np.arange(n)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+class Diagonal(Function):
+    """y[..., k] = x[..., r_k, c_k] on the ``offset``-th diagonal of dims (dim1, dim2), that
+    pair removed and the diagonal put last (a view);  dL/dx = dL/dy written back on that
+    diagonal, 0 elsewhere."""
+
+    def forward(self, x: np.ndarray, offset: int = 0, dim1: int = 0, dim2: int = 1) -> np.ndarray:
+        self.shape, self.args = x.shape, (offset, dim1, dim2)
+        return np.diagonal(x, offset, dim1, dim2)
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        offset, dim1, dim2 = self.args
+        gx = np.zeros(self.shape, dtype=g.dtype)
+        rows, cols = _diagonal_positions(g.shape[-1], offset)
+        np.moveaxis(gx, (dim1, dim2), (-2, -1))[..., rows, cols] = g
+        return gx
+
+
+class DiagEmbed(Function):
+    """Y = the square matrix with the vector x on its ``offset``-th diagonal, 0 elsewhere;
+    dL/dx = dL/dY read on that diagonal."""
+
+    def forward(self, x: np.ndarray, offset: int = 0) -> np.ndarray:
+        n = x.shape[0] + abs(offset)
+        self.positions = _diagonal_positions(x.shape[0], offset)
+        out = np.zeros((n, n), dtype=x.dtype)
+        out[self.positions] = x
+        return out
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return g[self.positions]
 
 
 def _dims(dims: Any, ndim: int, name: str) -> tuple[int, ...]:
@@ -199,3 +238,52 @@ def t(input: Any) -> Any:
     if input.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {input.ndim}")
     return input if input.ndim < 2 else permute(input, (1, 0))
+
+
+def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+    """The ``offset``-th diagonal of the dims (dim1, dim2), as a last dim (a view)."""
+    n = input.ndim
+    d1, d2 = norm_dim(dim1, n, "dim1"), norm_dim(dim2, n, "dim2")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, {dim2})")
+    return Diagonal.apply(input, offset=int(offset), dim1=d1, dim2=d2)
+
+
+def diag(input: Any, diagonal: int = 0) -> Any:
+    """A vector -> the square matrix with it on the ``diagonal``-th diagonal; a matrix -> that
+    diagonal as a vector."""
+    if input.ndim == 1:
+        return DiagEmbed.apply(input, offset=int(diagonal))
+    if input.ndim == 2:
+        return Diagonal.apply(input, offset=int(diagonal), dim1=0, dim2=1)
+    raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(input.shape)}")
+
+
+def trace(input: Any) -> Any:
+    """Sum of the main diagonal of a matrix."""
+    from retroprop.ops.reduce import sum as _sum
+
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expects a matrix, got shape {tuple(input.shape)}")
+    return _sum(diag(input))
+
+
+def repeat_interleave(input: Any, repeats: Any, dim: int | None = None) -> Any:
+    """Repeat each element (each slice along ``dim``; of the flattened tensor when None)
+    ``repeats`` times, a number or one count per element: ``[a, b] -> [a, a, b, b]``.
+
+    Composed from index_select, so the gradient sums over the copies."""
+    from retroprop.ops.scatter import index_select
+    from retroprop.tensor import Tensor
+
+    x = reshape(input, (-1,)) if dim is None else input
+    d = 0 if dim is None else norm_dim(dim, x.ndim)
+    counts = np.asarray(repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts < 0).any():
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative ints, got {repeats!r}")
+    if counts.ndim == 1 and counts.shape[0] != x.shape[d]:
+        raise RuntimeError(
+            f"repeat_interleave: {counts.shape[0]} repeats for a dim of size {x.shape[d]}"
+        )
+    index = np.repeat(np.arange(x.shape[d]), counts)
+    return index_select(x, d, Tensor._wrap(index.astype(np.int64)))

@@ -1,4 +1,5 @@
-"""Writing by index: index_select, scatter / scatter_add, index_add and masked_fill.
+"""Writing by index: index_select, scatter / scatter_add, index_add, masked_fill, and the
+boolean selection masked_select.
 
 Each is the adjoint of a selection: where the forward writes ``src`` at indexed positions,
 the backward reads the gradient at those positions (a gather) for ``src``, and passes the
@@ -250,3 +251,18 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
     else:
         value = Tensor._wrap(np.asarray(value).astype(input.dtype))
     return where(Tensor._wrap(m), value, input)
+
+
+def masked_select(input: Any, mask: Any) -> Any:
+    """The elements of ``input`` where the bool ``mask`` is true (both broadcast to one shape),
+    as a 1-D tensor; the gradient goes back to those positions (composed from indexing)."""
+    from retroprop.ops.indexing import getitem
+    from retroprop.ops.shape import expand
+    from retroprop.tensor import Tensor
+
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+    shape = np.broadcast_shapes(m.shape, tuple(input.shape))
+    x = input if tuple(input.shape) == shape else expand(input, shape)
+    return getitem(x, Tensor._wrap(np.broadcast_to(m, shape)))
