@@ -141,11 +141,11 @@ class TensorAPI:
 
         return pointwise.frac(self)
 
-    def where(self: Tensor, condition: Any, y: Any) -> Tensor:
-        """``self`` where ``condition`` is true, else ``y``: ``where(condition, self, y)``."""
+    def where(self: Tensor, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` is true, else ``other``: ``where(condition, self, other)``."""
         from retroprop.ops.arithmetic import where
 
-        return where(condition, self, y)
+        return where(condition, self, other)
 
     # ---- comparisons and logic (retroprop.ops.logic) ------------------------------------
     def eq(self: Tensor, other: Any) -> Tensor:

@@ -128,3 +128,14 @@ def test_in_place_index_writes_match_torch_and_bump_the_version():
     w = rp.tensor(X, requires_grad=True)
     with pytest.raises(RuntimeError, match="scatter_"):
         w.scatter_(0, rp.tensor(idx), rp.tensor(src))
+
+
+def test_where_takes_torchs_argument_names_and_the_condition_alone():
+    cond = X > 0
+    ours = rp.where(condition=rp.tensor(cond), input=rp.tensor(X), other=0.0)
+    ref = torch.where(condition=torch.tensor(cond), input=torch.tensor(X), other=0.0)
+    np.testing.assert_allclose(ours.numpy(), ref.numpy())
+    positions = rp.where(rp.tensor(cond))
+    assert [p.tolist() for p in positions] == [p.tolist() for p in torch.where(torch.tensor(cond))]
+    with pytest.raises(TypeError, match="where: pass both"):
+        rp.where(rp.tensor(cond), rp.tensor(X))

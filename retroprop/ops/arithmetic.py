@@ -418,12 +418,21 @@ def minimum(a: Any, b: Any) -> Any:
     return Minimum.apply(*operands(a, b))
 
 
-def where(cond: Any, a: Any, b: Any) -> Any:
-    """Elementwise ``a`` where ``cond`` is true, else ``b``."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """Elementwise ``input`` where ``condition`` is true, else ``other``.
+
+    With the condition alone, the positions where it holds, as ``nonzero(as_tuple=True)``.
+    """
     from retroprop.tensor import Tensor
 
-    a, b = operands(a, b)
-    c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    if input is None and other is None:
+        from retroprop.ops.logic import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: pass both input and other, or the condition alone")
+    a, b = operands(input, other)
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     return Where.apply(Tensor._wrap(c), a, b)
