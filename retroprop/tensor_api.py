@@ -142,7 +142,7 @@ class TensorAPI:
         return pointwise.frac(self)
 
     def where(self: Tensor, condition: Any, other: Any) -> Tensor:
-        """``self`` where ``condition`` is true, else ``other``: ``where(condition, self, other)``."""
+        """``where(condition, self, other)``: self where the condition holds, else other."""
         from retroprop.ops.arithmetic import where
 
         return where(condition, self, other)
