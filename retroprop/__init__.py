@@ -57,6 +57,7 @@ from retroprop.ops.arithmetic import (
     sub,
     where,
 )
+from retroprop.ops.counting import bincount, unique
 from retroprop.ops.indexing import gather
 from retroprop.ops.linalg import einsum, matmul
 from retroprop.ops.logic import (
@@ -139,6 +140,7 @@ from retroprop.ops.reduce import (
     var,
     var_mean,
 )
+from retroprop.ops.remainder import floor_divide, fmod, remainder
 from retroprop.ops.sampling import bernoulli, multinomial
 from retroprop.ops.scatter import (
     index_add,
@@ -160,7 +162,8 @@ from retroprop.ops.shape import (
     transpose,
     unsqueeze,
 )
-from retroprop.ops.sorting import amax, amin, argsort, sort, topk
+from retroprop.ops.sorting import amax, amin, argsort, median, sort, topk
+from retroprop.ops.trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh, tan
 from retroprop.random import get_rng_state, manual_seed, seed, set_rng_state
 from retroprop.tensor import (
     Tensor,

@@ -147,6 +147,92 @@ class TensorAPI:
 
         return where(condition, self, other)
 
+    # ---- trigonometry and remainders (retroprop.ops.trig, retroprop.ops.remainder) --------
+    def tan(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.tan(self)
+
+    def asin(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.asin(self)
+
+    def acos(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.acos(self)
+
+    def atan(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.atan(self)
+
+    def atan2(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.atan2(self, other)
+
+    def sinh(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.sinh(self)
+
+    def cosh(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.cosh(self)
+
+    def asinh(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.asinh(self)
+
+    def acosh(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.acosh(self)
+
+    def atanh(self: Tensor) -> Tensor:
+        from retroprop.ops import trig
+
+        return trig.atanh(self)
+
+    def remainder(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.remainder(self, other)
+
+    def fmod(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.fmod(self, other)
+
+    def floor_divide(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.floor_divide(self, other)
+
+    def __mod__(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.remainder(self, other)
+
+    def __rmod__(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.remainder(other, self)
+
+    def __floordiv__(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.floor_divide(self, other)
+
+    def __rfloordiv__(self: Tensor, other: Any) -> Tensor:
+        from retroprop.ops import remainder
+
+        return remainder.floor_divide(other, self)
+
     # ---- comparisons and logic (retroprop.ops.logic) ------------------------------------
     def eq(self: Tensor, other: Any) -> Tensor:
         from retroprop.ops import logic
@@ -296,6 +382,27 @@ class TensorAPI:
         from retroprop.ops import sorting
 
         return sorting.topk(self, k, dim, largest, sorted)
+
+    def median(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+        from retroprop.ops import sorting
+
+        return sorting.median(self, dim, keepdim)
+
+    def unique(
+        self: Tensor,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: int | None = None,
+    ) -> Any:
+        from retroprop.ops import counting
+
+        return counting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:
+        from retroprop.ops import counting
+
+        return counting.bincount(self, weights, minlength)
 
     # ---- matrix products (retroprop.ops.matrix) -----------------------------------------
     def mm(self: Tensor, mat2: Any) -> Tensor:

@@ -1,4 +1,5 @@
-"""Order along a dim: sort, argsort, topk, and the extrema amax / amin over several dims.
+"""Order along a dim: sort, argsort, topk, median, and the extrema amax / amin over several
+dims.
 
 ``sort`` and ``topk`` return ``(values, indices)`` named tuples, as ``torch.return_types``;
 their values are a selection of the input, so the gradient goes back to the selected
@@ -19,6 +20,7 @@ from retroprop.ops.reduce import SelectAlongDim
 
 _SortResult = namedtuple("sort", ["values", "indices"])
 _TopkResult = namedtuple("topk", ["values", "indices"])
+_MedianResult = namedtuple("median", ["values", "indices"])
 
 
 def _order(x: np.ndarray, d: int, descending: bool, stable: bool) -> np.ndarray:
@@ -89,6 +91,30 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     if input.ndim == 0:
         return _TopkResult(values.reshape(()), indices.reshape(()))
     return _TopkResult(values, indices)
+
+
+def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The median (the lower of the two middle values for an even count, as PyTorch): of all
+    elements when ``dim`` is None, else ``(values, indices)`` along ``dim``.
+
+    Gradient: to the element chosen (the one at ``indices``).
+    """
+    x = input.reshape(-1) if dim is None else input
+    x = x.reshape(1) if x.ndim == 0 else x
+    d = 0 if dim is None else norm_dim(dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:
+        raise RuntimeError(f"median: cannot take the median of an empty dim (shape {x.shape})")
+    order = _order(np.asarray(x), d, False, True)
+    idx = np.take(order, [(n - 1) // 2], axis=d)
+    values, indices = _select(x, idx, d)
+    if dim is None:
+        return values.reshape(())
+    if not keepdim or input.ndim == 0:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    if input.ndim == 0:
+        values, indices = values.reshape(()), indices.reshape(())
+    return _MedianResult(values, indices)
 
 
 class AMax(Function):
