@@ -8,6 +8,7 @@ import pytest
 
 from retroprop import lab
 from retroprop.data.datasets import data_root
+from retroprop.lab.experiments.diy._autoencoder import diy_autoencoder, nn_autoencoder
 
 
 def quick(name: str, tmp_path: Path, **settings) -> dict:
@@ -76,3 +77,45 @@ def test_autoencoder_scores_both_initialisations(tmp_path):
     m = quick("diy.autoencoder", tmp_path)
     for tag in ("report_init", "uniform_init", "nn"):
         assert 0 < m[f"test_bce/{tag}"] < 2 and 0 < m[f"test_psnr/{tag}"] < 60
+
+
+def test_autoencoder_stacks_mirror_the_encoder():
+    model = diy_autoencoder((140, 32, 16, 8))
+    X = np.random.default_rng(0).random((5, 140))
+    assert model.encode(X).shape == (5, 8) and model.forward(X).shape == (5, 140)
+    assert model.forward(X).min() > 0 and model.forward(X).max() < 1  # Sigmoide output
+    names = [type(m).__name__ for m in nn_autoencoder((256, 32, 10), sigmoid=True)]
+    assert names == ["Linear", "Tanh"] * 3 + ["Linear", "Sigmoid"]
+
+
+@needs("usps")
+def test_denoise_scores_every_noise_level(tmp_path):
+    m = quick("diy.denoise", tmp_path)
+    for level in (0.2, 0.5, 1.0):
+        for key in ("psnr_noisy", "psnr_denoised"):
+            assert 0 < m[f"{key}/{level}"] < 40
+        assert 0 < m[f"psnr_denoised/{level}/nn"] < 40
+    assert m["psnr_noisy/0.2"] > m["psnr_noisy/0.5"] > m["psnr_noisy/1.0"]
+    gains = [m[f"psnr_denoised/{lv}"] - m[f"psnr_noisy/{lv}"] for lv in (0.2, 0.5, 1.0)]
+    assert m["psnr_gain_min"] == pytest.approx(min(gains))
+
+
+@needs("ecg5000")
+def test_anomaly_scores_normal_against_abnormal_beats(tmp_path):
+    m = quick("diy.anomaly", tmp_path)
+    for suffix in ("", "/nn"):
+        for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+            assert 0 <= m[key + suffix] <= 1
+        assert m["threshold" + suffix] > 0
+    p, r = m["precision"], m["recall"]
+    assert m["f1"] == pytest.approx(2 * p * r / (p + r))
+
+
+@needs("usps")
+def test_clustering_scores_raw_pixels_and_codes(tmp_path):
+    m = quick("diy.clustering", tmp_path)
+    for tag in ("raw", "code", "code/nn"):
+        assert -0.5 <= m[f"ari_{tag}"] <= 1 and 0 <= m[f"nmi_{tag}"] <= 1
+    assert m["nmi_raw"] > 0.3  # k-means on 200 raw digits finds some of them
+    gain = min(m["ari_code"] - m["ari_raw"], m["nmi_code"] - m["nmi_raw"])
+    assert m["code_gain_min"] == pytest.approx(gain)

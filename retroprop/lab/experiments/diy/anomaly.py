@@ -20,8 +20,8 @@ from retroprop import diy, viz
 from retroprop.data.datasets import ECG5000, data_root
 from retroprop.lab import Experiment, Figure, Metric, Reference, Results, RunContext
 from retroprop.lab.experiments.diy import _plots
+from retroprop.lab.experiments.diy._autoencoder import diy_autoencoder, nn_autoencoder
 from retroprop.lab.experiments.diy._common import DOC, fit_nn, predict
-from retroprop.lab.experiments.diy._stacks import diy_autoencoder, nn_autoencoder
 from retroprop.train.metrics import confusion_matrix
 
 SIZES = (140, 32, 16, 8)

@@ -20,8 +20,8 @@ import retroprop.nn as nn
 import retroprop.nn.functional as F
 from retroprop import diy, viz
 from retroprop.lab import Experiment, Figure, Metric, Reference, Results, RunContext
+from retroprop.lab.experiments.diy._autoencoder import diy_autoencoder
 from retroprop.lab.experiments.diy._common import DOC, fit_nn, predict, usps
-from retroprop.lab.experiments.diy._stacks import diy_autoencoder
 
 SIZES = (256, 32, 16, 10)
 
