@@ -26,12 +26,12 @@ def add_noise(X: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarr
     return np.clip(X + level * rng.standard_normal(X.shape), 0.0, 1.0)
 
 
-def conv_denoiser() -> nn.Sequential:
-    """Three 3x3 convolutions (32, 32, 1 channels, ReLU between, padding 1) on 1x16x16
+def conv_denoiser(c: int) -> nn.Sequential:
+    """Three 3x3 convolutions (c, c, 1 channels, ReLU between, padding 1) on 1x16x16
     digits: a logit per pixel; no bottleneck, so fine strokes survive."""
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 1, 3, padding=1),
+        nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, c, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(c, 1, 3, padding=1),
     )  # fmt: skip
 
 
@@ -54,7 +54,7 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         model, losses = ae.train_report(N, X, config["init"], config)
         history[f"loss (diy, noise {level})"] = losses.tolist()
         R = model.forward(Nt)
-        cnn = conv_denoiser()
+        cnn = conv_denoiser(config["nn_channels"])
         h = fit_nn(
             ctx, f"nn_{level}", cnn, N.reshape(-1, 1, 16, 16).astype(np.float32),
             X.reshape(-1, 1, 16, 16).astype(np.float32), F.binary_cross_entropy_with_logits,
@@ -92,7 +92,8 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         "eye (figures 20-25); fewer epochs here. A 10-number code cannot carry more than its "
         "clean reconstruction (about 14 dB in diy.autoencoder), so at noise 0.2 (16.4 dB) "
         "the report's network blurs more than the noise costs. `/nn`: three 3x3 "
-        "convolutions (32, 32, 1 channels), a cross-entropy on logits, AdamW (lr "
+        f"convolutions ({config['nn_channels']}, {config['nn_channels']}, 1 channels), a "
+        "cross-entropy on logits, AdamW (lr "
         f"{config['nn_lr']}, cosine schedule, {config['nn_epochs']} epochs of batches of "
         f"{config['nn_batch_size']}). `psnr_gain_min`: the smallest gain, denoised minus "
         "noisy, over the levels (the target: above 0 at every level)."
@@ -110,9 +111,10 @@ EXPERIMENT = Experiment(
         "levels": [0.2, 0.5, 1.0],
         "init": "uniform",
         "batch_size": 20,
-        "max_iter": 15,
+        "max_iter": 10,
         "eps": 0.001,
-        "nn_epochs": 6,
+        "nn_channels": 16,
+        "nn_epochs": 5,
         "nn_batch_size": 64,
         "nn_lr": 0.003,
     },  # fmt: skip
