@@ -110,7 +110,9 @@ from retroprop.ops.products import cumprod, prod
 from retroprop.ops.rearrange import (
     diag,
     diagonal,
+    diff,
     flip,
+    meshgrid,
     movedim,
     narrow,
     repeat_interleave,

@@ -468,6 +468,13 @@ class TensorAPI(TensorInPlace):
 
         return rearrange.trace(self)
 
+    def diff(
+        self: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+    ) -> Tensor:
+        from retroprop.ops import rearrange
+
+        return rearrange.diff(self, n, dim, prepend, append)
+
     def movedim(self: Tensor, source: Any, destination: Any) -> Tensor:
         from retroprop.ops import rearrange
 

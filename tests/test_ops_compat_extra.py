@@ -139,3 +139,26 @@ def test_where_takes_torchs_argument_names_and_the_condition_alone():
     assert [p.tolist() for p in positions] == [p.tolist() for p in torch.where(torch.tensor(cond))]
     with pytest.raises(TypeError, match="where: pass both"):
         rp.where(rp.tensor(cond), rp.tensor(X))
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_torch_with_gradients(indexing):
+    a, b, c = randn(3), randn(2), randn(4)
+    assert_parity(
+        lambda *t: rp.meshgrid(*t, indexing=indexing),
+        lambda *t: torch.meshgrid(*t, indexing=indexing),
+        [a, b, c],
+    )
+    check_grad(lambda x, y: rp.meshgrid(x, y, indexing=indexing)[1], [a, b])
+
+
+@pytest.mark.parametrize("n, dim", [(1, -1), (2, 1), (1, 0)])
+def test_diff_matches_torch_with_prepend_and_append(n, dim):
+    assert_parity(lambda t: t.diff(n, dim), lambda t: t.diff(n, dim), [X])
+    check_grad(lambda t: rp.diff(t, n, dim), [X])
+    edge = X[:, :1] if dim != 0 else X[:1]
+    assert_parity(
+        lambda t, p: rp.diff(t, n, dim, prepend=p, append=p),
+        lambda t, p: torch.diff(t, n, dim, prepend=p, append=p),
+        [X, edge.copy()],
+    )

@@ -1,6 +1,6 @@
 """Rearranging elements: flip, roll, repeat / tile / repeat_interleave, tril / triu, the
-diagonals (diagonal, diag, trace), and the dim helpers movedim, swapaxes, narrow, select, unbind
-and t.
+diagonals (diagonal, diag, trace), meshgrid, diff, and the dim helpers movedim, swapaxes,
+narrow, select, unbind and t.
 
 flip, narrow and select are basic slices and movedim / swapaxes / t permutations, so they are
 composed from the indexing and shape ops (views, no copy). roll, repeat and the triangles get
@@ -287,3 +287,48 @@ def repeat_interleave(input: Any, repeats: Any, dim: int | None = None) -> Any:
         )
     index = np.repeat(np.arange(x.shape[d]), counts)
     return index_select(x, d, Tensor._wrap(index.astype(np.int64)))
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Any, ...]:
+    """Coordinate grids from 1-D tensors: output k holds tensors[k] broadcast along every
+    dim (``indexing='ij'``: dim k; ``'xy'``: the first two swapped, as NumPy's default).
+
+    Composed from reshape and expand, so each gradient sums over the broadcast dims."""
+    from retroprop.ops.shape import expand
+
+    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in tensors):
+        raise RuntimeError("meshgrid: expects 0-D or 1-D tensors")
+    sizes = [int(t.numel()) for t in tensors]
+    n = len(tensors)
+    order = list(range(n))
+    if indexing == "xy" and n >= 2:
+        order[0], order[1] = 1, 0
+    shape = tuple(sizes[order[k]] for k in range(n))
+    out = []
+    for i, t in enumerate(tensors):
+        view = [1] * n
+        view[order.index(i)] = sizes[i]
+        out.append(expand(reshape(t, tuple(view)), shape))
+    return tuple(out)
+
+
+def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
+    """The ``n``-th forward difference ``x[i + 1] - x[i]`` along ``dim``, after joining
+    ``prepend`` / ``append`` (composed from cat, slices and sub)."""
+    from retroprop.ops.arithmetic import sub
+    from retroprop.ops.shape import cat
+
+    d = norm_dim(dim, input.ndim)
+    parts = [p for p in (prepend, input, append) if p is not None]
+    x = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        size = x.shape[d]
+        if size == 0:
+            break
+        later = Narrow.apply(x, dim=d, start=1, stop=size)
+        x = sub(later, Narrow.apply(x, dim=d, start=0, stop=size - 1))
+    return x
