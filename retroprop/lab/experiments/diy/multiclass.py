@@ -3,9 +3,10 @@ Linear(128, 64) TanH Linear(64, 10) SoftMax and a cross-entropy, in the report's
 
 ``net = Sequential(Linear(input, 128), TanH(), Linear(128, 64), TanH(), Linear(64, output),
 SoftMax())``, ``loss = CrossEntropyLoss()`` and ``SGD(net, loss, X, Y, batch_size=100,
-max_iter=200)`` on float64 arrays, as the report writes them. Then better choices through
-``retroprop.nn``: the same architecture with PyTorch's initialisation, logits and AdamW;
-and a small CNN (``test_accuracy_best``).
+max_iter=200)`` on float64 arrays, as the report writes them, with the report's second
+initialisation (``init="uniform"``) and eps chosen on a validation split. Then better choices
+through ``retroprop.nn``: the same architecture with PyTorch's initialisation, logits and
+AdamW; and a small CNN (``test_accuracy_best``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
     X, y, Xt, yt = usps(config["n_train"], config["n_test"])
     input, output = X.shape[1], 10
     # the report's code, as it writes it
+    init = config["init"]
     net = Sequential(
-        Linear(input, 128), TanH(), Linear(128, 64), TanH(), Linear(64, output), SoftMax()
-    )
+        Linear(input, 128, init=init), TanH(), Linear(128, 64, init=init), TanH(),
+        Linear(64, output, init=init), SoftMax(),
+    )  # fmt: skip
     loss = CrossEntropyLoss()
     losses = SGD(
         net, loss, X, y, batch_size=config["batch_size"], max_iter=config["max_iter"],
@@ -88,10 +91,15 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         "(section 5), its code unchanged: `Sequential(Linear(input, 128), TanH(), "
         "Linear(128, 64), TanH(), Linear(64, output), SoftMax())`, `loss = "
         f"CrossEntropyLoss()`, `SGD(net, loss, X, Y, batch_size={config['batch_size']}, "
-        f"max_iter={config['max_iter']}, eps={config['eps']})`, the U(-1, 1) initialisation "
-        "(the report gives no eps; the gradient is that of the loss summed over the batch). "
-        "Before the clamped log of `CE`, this network's history went to nan; the report "
-        "got 0.82 and found the result sensitive to the initialisation.\n\n"
+        f"max_iter={config['max_iter']}, eps={config['eps']})`, every Linear with "
+        f'init="{init}" (the gradient is that of the loss summed over the batch). The '
+        "report gives no eps and found the result sensitive to the initialisation (0.82). "
+        "The initialisation and eps were chosen on a validation split, the last 1000 "
+        "training digits, after training on the other 6291 (seed 0, 200 iterations): the "
+        "report's U(-1, 1) with eps 0.01 reached 0.945 there (and 0.906 on the test set "
+        'in the previous full run); init="uniform" (U(+-1/sqrt(input)), the report\'s other '
+        "initialisation) 0.977 with eps 0.003, 0.967 with 0.01, and diverged with 0.03. "
+        "Before the clamped log of `CE`, the U(-1, 1) network's history went to nan.\n\n"
         "Better choices through `retroprop.nn`: `test_accuracy/nn_same_architecture` is the "
         "same 256-128-64-10 TanH network with PyTorch's initialisation, a cross-entropy on "
         f"logits and AdamW (lr {config['nn_lr']}, weight decay {config['weight_decay']}, "
@@ -123,7 +131,8 @@ EXPERIMENT = Experiment(
         "n_test": 0,
         "batch_size": 100,
         "max_iter": 200,
-        "eps": 0.01,
+        "init": "uniform",
+        "eps": 0.003,
         "nn_epochs": 30,
         "cnn_epochs": 12,
         "nn_batch_size": 64,
