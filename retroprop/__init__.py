@@ -5,17 +5,12 @@ import retroprop.nn as nn
 import retroprop.nn.functional as F
 """
 
-from retroprop import autograd, data, optim, utils
-from retroprop.autograd import (
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from retroprop import autograd, backends, cuda, data, optim, utils
+from retroprop.autograd import detect_anomaly
 from retroprop.creation import (
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -32,6 +27,31 @@ from retroprop.creation import (
     tensor,
     zeros,
     zeros_like,
+)
+from retroprop.devices import device, get_default_device, set_default_device
+from retroprop.dtypes import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    double,
+    half,
+    int8,
+    int16,
+    long,
+    short,
+    uint8,
+)
+from retroprop.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
 )
 from retroprop.io import load, save
 from retroprop.memory import keep_freed_memory
@@ -169,6 +189,7 @@ from retroprop.ops.trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos
 from retroprop.random import get_rng_state, manual_seed, seed, set_rng_state
 from retroprop.tensor import (
     Tensor,
+    as_tensor,
     bool_,
     float16,
     float32,
@@ -181,6 +202,12 @@ from retroprop.tensor import (
 from retroprop.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
+
+# PyTorch's dtype names that are also Python builtins (rp.float is float32, as torch.float);
+# bound last, so that nothing above reads them in place of the builtins
+float = float32
+int = int32
+bool = bool_
 
 # imported last: retroprop.nn builds on every name above
 import retroprop.viz as viz  # noqa: E402  (matplotlib loads on a plot's first use)

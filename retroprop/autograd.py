@@ -13,6 +13,11 @@ work on plain NumPy arrays:
 an input requires one, records the node in the graph. :func:`backward` walks the graph once
 in reverse topological order (iteratively: no recursion limit on deep graphs).
 
+PyTorch's style is accepted too: a subclass whose ``forward`` and ``backward`` are
+``@staticmethod``s taking a ``ctx`` first (``ctx.save_for_backward``, ``ctx.saved_tensors``,
+``ctx.needs_input_grad``, ``ctx.mark_non_differentiable``) is called with ``F.apply(...)`` on
+Tensors; see :func:`_apply_torch_style`. The node is then the ``ctx``.
+
 Higher-order gradients are not supported: a backward works on arrays, so the gradient it
 returns has no graph of its own.
 """
@@ -20,65 +25,26 @@ returns has no graph of its own.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retroprop import grad_mode
+from retroprop.grad_mode import (  # noqa: F401  (rp.autograd.no_grad, as torch.autograd)
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
 if TYPE_CHECKING:
     from retroprop.tensor import Tensor
 
-_grad_enabled = True
 _anomaly_mode = False
-
-
-def is_grad_enabled() -> bool:
-    """True when operations record the graph for backpropagation."""
-    return _grad_enabled
-
-
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager (and decorator) that turns graph recording on or off."""
-
-    def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        self.mode = bool(mode)
-        _grad_enabled = self.mode
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Disable graph recording inside a ``with`` block or a decorated function."""
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-
-class enable_grad(contextlib.ContextDecorator):
-    """Re-enable graph recording inside a ``no_grad`` block."""
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -112,13 +78,16 @@ def _check_finite(where: str, fn: Function, arrays: Sequence[np.ndarray | None])
 class Function:
     """Base class of differentiable operations (one instance per call: it is the graph node).
 
-    Subclasses implement ``forward`` and ``backward`` on NumPy arrays; see the module
-    docstring. ``self.needs_input_grad`` tells the backward which gradients are wanted.
+    Subclasses implement ``forward`` and ``backward`` on NumPy arrays, or as PyTorch's
+    static methods on a ``ctx`` (see the module docstring and
+    :mod:`retroprop.custom_function`). ``self.needs_input_grad`` tells the backward which
+    gradients are wanted.
     """
 
     inputs: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
     input_shapes: tuple[tuple[int, ...], ...]
+    _torch_style_node = False  # set on the ctx of a PyTorch-style call
 
     def __init__(self) -> None:
         self.saved: tuple[Any, ...] | None = ()
@@ -141,6 +110,38 @@ class Function:
             raise self._freed_error()
         return self.saved
 
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What ``save_for_backward`` kept (PyTorch's name; the same as ``saved_values``)."""
+        return self.saved_values
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """PyTorch style: these outputs of ``forward`` get no gradient (indices, masks)."""
+        self._non_differentiable = {id(t) for t in outputs}
+
+    def name(self) -> str:
+        """The node's name, as ``grad_fn.name()``."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One ``(node, 0)`` pair for each input, as PyTorch's ``grad_fn.next_functions``:
+        the input's ``grad_fn``, an :class:`AccumulateGrad` for a leaf that requires grad,
+        or None for a constant."""
+        return tuple((_node_of(t), 0) for t in self.inputs)
+
+    def _backward(self, grad: np.ndarray) -> Any:
+        """Call the backward in the node's style (the graph walk's single entry point)."""
+        if self._torch_style_node:
+            from retroprop.custom_function import torch_style_backward
+
+            return torch_style_backward(self, self._single_output, grad)
+        return self.backward(grad)
+
+    @classmethod
+    def _is_torch_style(cls) -> bool:
+        return isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
+
     def _freed_error(self) -> RuntimeError:
         return RuntimeError(
             f"{type(self).__name__}: trying to backward through the graph a second time; "
@@ -149,17 +150,25 @@ class Function:
         )
 
     @classmethod
-    def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
-        """Run the forward on the inputs' arrays and record the node when needed."""
-        from retroprop.tensor import Tensor
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
+        """Run the forward on the inputs' arrays and record the node when needed.
 
+        A PyTorch-style subclass gets its arguments as given, Tensors included (see
+        :func:`retroprop.custom_function.apply_torch_style`).
+        """
+        from retroprop.tensor import Tensor, as_tensor
+
+        if cls._is_torch_style():
+            from retroprop.custom_function import apply_torch_style
+
+            return apply_torch_style(cls, inputs, kwargs)
         fn = cls()
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        tensors = tuple(as_tensor(x) for x in inputs)
         fn.input_shapes = tuple(t._data.shape for t in tensors)
         out = fn.forward(*(t._data for t in tensors), **kwargs)
         if _anomaly_mode:
             _check_finite("forward", fn, (out,))
-        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
+        requires_grad = grad_mode._grad_enabled and any(t.requires_grad for t in tensors)
         result = Tensor._wrap(out, requires_grad)
         for t in tensors:
             # a view (reshape, slice, transpose, ...) shares its base's version counter, as in
@@ -178,7 +187,9 @@ class Function:
 
     def _record_versions(self, tensors: Sequence[Tensor]) -> None:
         """Remember the version of every tensor whose memory the saved values may reference."""
-        saved = [s for s in self.saved if isinstance(s, np.ndarray)]
+        # PyTorch-style nodes save Tensors: their arrays are what may change in place
+        arrays = (getattr(s, "_data", s) for s in self.saved)
+        saved = [s for s in arrays if isinstance(s, np.ndarray)]
         if not saved:
             return
         for t in tensors:
@@ -199,6 +210,72 @@ class Function:
         self.saved = None
         self._freed = True
         self._versions = []
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:
+    """``torch.autograd.Variable`` (merged into Tensor in PyTorch 0.4): the tensor itself, or
+    with ``requires_grad=True`` a new leaf sharing its memory, as PyTorch does."""
+    from retroprop.tensor import Tensor, as_tensor
+
+    t = as_tensor(data)
+    return Tensor._wrap(t._data, True) if requires_grad else t
+
+
+class AccumulateGrad:
+    """The node a leaf's gradient flows into (in ``next_functions``), as in PyTorch.
+
+    ``variable`` is the leaf; there is one such node per leaf.
+    """
+
+    next_functions: tuple[tuple[Any, int], ...] = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad of a leaf of shape {tuple(self.variable.shape)}>"
+
+
+def _node_of(t: Tensor) -> Any:
+    if t._ctx is not None:
+        return t._ctx
+    if not t.requires_grad:
+        return None
+    if t._accumulator is None:
+        t._accumulator = AccumulateGrad(t)
+    return t._accumulator
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` takes the hook away."""
+
+    def __init__(self, hooks: dict[int, Callable[..., Any]], key: int) -> None:
+        self._hooks = hooks
+        self._key = key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
+    """Hand the finished gradient of ``node`` to its hooks; a hook may return a replacement."""
+    from retroprop.tensor import Tensor
+
+    for hook in list(node._hooks.values()):
+        new = hook(Tensor._wrap(g))
+        if new is None:
+            continue
+        arr = new._data if isinstance(new, Tensor) else np.asarray(new)
+        if arr.shape != g.shape:
+            raise RuntimeError(
+                f"register_hook: a hook returned a gradient of shape {arr.shape} for a tensor "
+                f"of shape {g.shape}"
+            )
+        g = np.array(arr, dtype=node._data.dtype, copy=True)
+    return g
 
 
 def _toposort(root: Tensor, constants: bool = False) -> list[Tensor]:
@@ -279,6 +356,8 @@ def _run_backward(
         g = pending.pop(id(node), None)
         if g is None:
             continue
+        if node._hooks:
+            g = _run_hooks(node, g)
         if wanted_ids is not None:
             if id(node) in wanted_ids:
                 results[wanted_ids[id(node)]] = g
@@ -295,7 +374,7 @@ def _run_backward(
         if fn._freed:
             raise fn._freed_error()
         fn._check_versions()
-        in_grads = fn.backward(g)
+        in_grads = fn._backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         if len(in_grads) != len(fn.inputs):

@@ -1,4 +1,8 @@
-"""Factories: tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, *_like."""
+"""Factories: tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, *_like.
+
+Every factory takes PyTorch's keywords: ``dtype=``, ``device=`` (the CPU only; see
+:mod:`retroprop.devices`), ``requires_grad=``, and ``generator=`` for the random ones.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from retroprop import random as _random
+from retroprop.devices import check_device
 from retroprop.tensor import Tensor, get_default_dtype
 
 
@@ -32,8 +37,22 @@ def _float(dtype: Any) -> Any:
     return get_default_dtype() if dtype is None else dtype
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def _rng(name: str, generator: Any) -> np.random.Generator:
+    """The generator to draw from: ``generator=`` (a ``numpy.random.Generator``) or the global."""
+    if generator is None:
+        return _random.default_generator
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"{name}: generator must be a numpy.random.Generator or None, got "
+            f"{type(generator).__name__}"
+        )
+    return generator
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:  # fmt: skip
     """A new tensor copied from ``data`` (floats -> float32 unless ``dtype`` says otherwise)."""
+    check_device("tensor", device)
     if isinstance(data, Tensor):
         data = data._data
     return Tensor(np.array(data, copy=True), requires_grad=requires_grad, dtype=dtype)
@@ -46,20 +65,25 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; sizes must be integers."""
-    return Tensor(np.zeros(_size("zeros", size), _float(dtype)), requires_grad, dtype=_float(dtype))
+    check_device("zeros", device)
+    arr = np.zeros(_size("zeros", size), _float(dtype))
+    return Tensor(arr, requires_grad, dtype=_float(dtype))
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``; sizes must be integers."""
-    return Tensor(np.ones(_size("ones", size), _float(dtype)), requires_grad, dtype=_float(dtype))
+    check_device("ones", device)
+    arr = np.ones(_size("ones", size), _float(dtype))
+    return Tensor(arr, requires_grad, dtype=_float(dtype))
 
 
-def full(size: Sequence[int], fill_value: float, dtype: Any = None,
+def full(size: Sequence[int], fill_value: float, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:  # fmt: skip
     """A tensor of ``size`` filled with the number ``fill_value`` (a Python or NumPy scalar or a
     0-d tensor). The dtype follows the value, as in PyTorch: bool, int64 or the default float."""
+    check_device("full", device)
     value = np.asarray(fill_value._data if isinstance(fill_value, Tensor) else fill_value)
     if value.ndim != 0 or value.dtype.kind not in "biuf":
         raise TypeError(
@@ -71,74 +95,117 @@ def full(size: Sequence[int], fill_value: float, dtype: Any = None,
     return Tensor(np.full(_size("full", (size,)), value, dtype), requires_grad, dtype=dtype)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          memory_format: Any = None) -> Tensor:  # fmt: skip
+    """Zeros (PyTorch leaves the values undefined; zeros are one choice of them)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:  # fmt: skip
+    check_device("eye", device)
     return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad, dtype=_float(dtype))
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:  # fmt: skip
+           device: Any = None, requires_grad: bool = False) -> Tensor:  # fmt: skip
     """Integers give int64 (as PyTorch), any float argument gives float32."""
+    check_device("arange", device)
     if end is None:
         start, end = 0, start
     if step == 0:
         raise ValueError(f"arange: step must be non-zero, got step={step!r}")
-    arr = np.arange(start, end, step)
+    arr = np.arange(*(_number(v) for v in (start, end, step)))
     return Tensor(arr, requires_grad, dtype=dtype)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:  # fmt: skip
+    check_device("linspace", device)
     return Tensor(np.linspace(start, end, steps), requires_grad, dtype=_float(dtype))
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the global generator."""
-    data = _random.default_generator.random(_size("rand", size), dtype=np.float64)
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:  # fmt: skip
+    """Uniform samples in [0, 1) from the global generator (or ``generator``)."""
+    check_device("rand", device)
+    data = _rng("rand", generator).random(_size("rand", size), dtype=np.float64)
     return Tensor(data, requires_grad, dtype=_float(dtype))
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the global generator."""
-    data = _random.default_generator.standard_normal(_size("randn", size))
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:  # fmt: skip
+    """Standard normal samples from the global generator (or ``generator``)."""
+    check_device("randn", device)
+    data = _rng("randn", generator).standard_normal(_size("randn", size))
     return Tensor(data, requires_grad, dtype=_float(dtype))
 
 
-def randint(
-    low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None
-) -> Tensor:
-    """Integers in [low, high) (or [0, low) when ``high`` is omitted), int64 by default."""
-    if high is None:
-        low, high = 0, low
+def randint(low: int, high: Any = None, size: Sequence[int] | None = None, *,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False,
+            generator: Any = None) -> Tensor:  # fmt: skip
+    """Integers in [low, high), int64 by default: ``randint(low, high, size)`` or, as PyTorch,
+    ``randint(high, size)`` (from 0)."""
+    check_device("randint", device)
+    if size is None:
+        if not isinstance(high, tuple | list):
+            raise TypeError(
+                f"randint: size is missing; call randint(high, size) or randint(low, high, size), "
+                f"got low={low!r}, high={high!r}"
+            )
+        low, high, size = 0, low, high
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
-    data = _random.default_generator.integers(low, high, _size("randint", (size,)))
-    return Tensor(data, dtype=dtype or np.int64)
+    data = _rng("randint", generator).integers(low, high, _size("randint", (size,)))
+    return Tensor(data, requires_grad, dtype=dtype or np.int64)
 
 
-def randperm(n: int) -> Tensor:
-    return Tensor(_random.default_generator.permutation(n))
+def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+             generator: Any = None) -> Tensor:  # fmt: skip
+    """A random permutation of 0 .. n-1 (int64)."""
+    check_device("randperm", device)
+    return Tensor(
+        _rng("randperm", generator).permutation(n), requires_grad, dtype=dtype or np.int64
+    )
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def _like(name: str, t: Tensor, dtype: Any, device: Any) -> Any:
+    check_device(name, device)
+    return dtype or t.dtype
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:  # fmt: skip
+    return zeros(t.shape, dtype=_like("zeros_like", t, dtype, device), requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value: float, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:  # fmt: skip
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:  # fmt: skip
+    return ones(t.shape, dtype=_like("ones_like", t, dtype, device), requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full_like(t: Tensor, fill_value: float, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:  # fmt: skip
+    dt = _like("full_like", t, dtype, device)
+    return full(t.shape, fill_value, dtype=dt, requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def empty_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:  # fmt: skip
+    """Zeros of ``t``'s shape and dtype (PyTorch leaves the values undefined)."""
+    return zeros(t.shape, dtype=_like("empty_like", t, dtype, device), requires_grad=requires_grad)
+
+
+def _number(v: Any) -> Any:
+    """A Python number from a number or a one-element tensor (``arange(t.size(0))``)."""
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:  # fmt: skip
+    return rand(t.shape, dtype=_like("rand_like", t, dtype, device), requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:  # fmt: skip
+    return randn(t.shape, dtype=_like("randn_like", t, dtype, device), requires_grad=requires_grad)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop import autograd
+from retroprop import autograd, devices
 from retroprop.ops._util import numpy_aliases
 from retroprop.tensor_api import TensorAPI
 
@@ -42,6 +42,21 @@ def set_default_dtype(dtype: Any) -> None:
     _default_dtype = dt.type
 
 
+_KEEP_KIND = (np.ndarray, np.generic)  # arrays keep their integer or bool dtype in Tensor(...)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a Tensor, sharing its memory when no conversion is needed.
+
+    A Tensor of the wanted dtype is returned as is; an array keeps its memory when its dtype
+    is kept. Floats become the default dtype (float32), integers int64, unless ``dtype`` says.
+    """
+    devices.check_device("as_tensor", device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.to(dtype)
+    return Tensor._wrap(_as_array(data, dtype))
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``data`` to an array: floats -> default dtype, ints -> int64, bools stay."""
     if isinstance(data, Tensor):
@@ -63,9 +78,12 @@ class Tensor(TensorAPI):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
-        data: array-like. Floats become the default dtype (float32), integers int64.
+        data: array-like. Floats become the default dtype (float32), and so do Python
+            numbers and lists of any kind (``rp.Tensor([1, 2])`` is float32, as
+            ``torch.Tensor``); an integer or bool NumPy array keeps int64 / bool.
         requires_grad: record operations on this tensor so ``backward`` can reach it.
         dtype: force a dtype.
+        device: the CPU (``"cpu"`` or None); any other device is refused.
 
     Example::
 
@@ -74,9 +92,17 @@ class Tensor(TensorAPI):
     """
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+    _hooks: dict[int, Any] | None = None  # register_hook's, on the few tensors that have some
+    _accumulator: Any = None  # the AccumulateGrad node of a leaf, made when first asked for
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self._data = _as_array(data, dtype)
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+    ) -> None:
+        devices.check_device("Tensor", device)
+        arr = _as_array(data, dtype)
+        if dtype is None and arr.dtype.kind in "biu" and not isinstance(data, _KEEP_KIND):
+            arr = arr.astype(_default_dtype)  # torch.Tensor's legacy rule: always floating
+        self._data = arr
         self.grad: Tensor | None = None
         self._ctx: autograd.Function | None = None
         self._retains_grad = False
@@ -139,6 +165,15 @@ class Tensor(TensorAPI):
         return self._data.size
 
     @property
+    def device(self) -> devices.device:
+        """Always ``device(type='cpu')``."""
+        return devices.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
     def is_leaf(self) -> bool:
         return self._ctx is None
 
@@ -161,6 +196,17 @@ class Tensor(TensorAPI):
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor as its number, as PyTorch."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} for a Tensor of shape {tuple(self.shape)}; "
+                "only 0-d tensors format as numbers (use .item())"
+            )
+        return repr(self)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
@@ -212,29 +258,50 @@ class Tensor(TensorAPI):
         return self._data.item()
 
     # ---- dtype and graph -------------------------------------------------------------
-    def to(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between floating dtypes); ``'cpu'`` changes nothing.
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast, as ``torch.Tensor.to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(other)`` (its dtype), ``to(dtype=..., device=...)``; ``copy=True`` copies.
 
-        Everything runs on the CPU: any other device is refused.
+        Casts between floating dtypes are differentiable. The device can only be the CPU.
         """
-        from retroprop.ops.arithmetic import Cast
+        dtype, device, copy = _to_args(self, args, kwargs)
+        devices.check_device("to", device)
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            dt = np.dtype(dtype)
+            if dt.kind != "f" or self._data.dtype.kind != "f":
+                return Tensor._wrap(self._data.astype(dt))
+            from retroprop.ops.arithmetic import Cast
 
-        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps", "xpu"):
-            if not dtype.startswith("cpu"):
-                raise RuntimeError(f"to: retroprop runs on the CPU only, got device {dtype!r}")
-            return self
-        dt = np.dtype(dtype)
-        if dt == self._data.dtype:
-            return self
-        if dt.kind != "f" or self._data.dtype.kind != "f":
-            return Tensor._wrap(self._data.astype(dt))
-        return Cast.apply(self, dtype=dt)
+            return Cast.apply(self, dtype=dt)
+        return self.clone() if copy else self
 
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
+    def type(self, dtype: Any = None) -> Any:
+        """Without an argument, the type's name (``'retroprop.FloatTensor'``); else a cast."""
+        if dtype is None:
+            from retroprop.dtypes import tensor_type_name
+
+            return tensor_type_name(self._data.dtype)
+        from retroprop.dtypes import dtype_of_type
+
+        return self.to(dtype_of_type(dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype."""
+        return self.to(other.dtype)
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Refused: retroprop runs on the CPU only."""
+        raise devices.not_on_cpu("cuda", "cuda")
+
+    def pin_memory(self) -> Tensor:
+        """Nothing to pin without a GPU: the tensor itself."""
+        return self
+
+    def is_pinned(self) -> bool:
+        return False
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -277,6 +344,23 @@ class Tensor(TensorAPI):
             )
         self.requires_grad = requires_grad
         return self
+
+    def register_hook(self, hook: Any) -> autograd.RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed, before it is used.
+
+        The hook gets the gradient as a Tensor and may return a replacement (a Tensor or array
+        of the same shape) or None. For a leaf the hook runs before ``.grad`` accumulates.
+        Returns a handle whose ``remove()`` takes the hook away.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self._hooks is None:
+            self._hooks = {}
+        key = len(self._hooks) and max(self._hooks) + 1
+        self._hooks[key] = hook
+        return autograd.RemovableHandle(self._hooks, key)
 
     def retain_grad(self) -> None:
         """Keep this intermediate tensor's gradient in ``.grad`` after backward."""
@@ -642,6 +726,33 @@ class Tensor(TensorAPI):
 
 def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
+
+
+def _to_args(t: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, bool]:
+    """(dtype, device, copy) from ``Tensor.to``'s positional and keyword forms."""
+    dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif devices.is_device(a):
+            device = a
+        elif isinstance(a, bool):
+            continue  # to(dtype, non_blocking) passes a bool
+        else:
+            try:
+                np.dtype(a)
+            except TypeError:
+                raise TypeError(
+                    f"to: expected a dtype, a device or a Tensor, got {a!r} for a tensor of "
+                    f"shape {tuple(t.shape)}"
+                ) from None
+            dtype = a
+    return dtype, device, copy
 
 
 def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:

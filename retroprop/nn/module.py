@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop import devices
 from retroprop.autograd import no_grad
 from retroprop.nn.parameter import Parameter
 from retroprop.tensor import Tensor
@@ -463,18 +464,22 @@ class Module:
             else:
                 p.grad.zero_()
 
-    def to(self, *args: Any, dtype: Any = None) -> Module:
+    def to(self, *args: Any, device: Any = None, dtype: Any = None,
+           non_blocking: bool = False) -> Module:  # fmt: skip
         """Convert floating parameters and buffers to ``dtype``, in place.
 
         The Parameter objects stay the same, so an optimiser built earlier still holds them.
-        A device (``"cpu"``) is accepted and ignored: everything runs on the CPU.
+        As ``torch.nn.Module.to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(tensor)`` (its dtype). The device can only be the CPU (see ``rp.device``).
         """
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] == "cpu":
+            if devices.is_device(arg):
+                device = arg
                 continue
             if dtype is not None:
                 raise TypeError(f"{type(self).__name__}.to: dtype given twice ({args}, {dtype})")
-            dtype = arg
+            dtype = arg.dtype if isinstance(arg, Tensor) else arg
+        devices.check_device(f"{type(self).__name__}.to", device)
         if dtype is None:
             return self
         dt = np.dtype(dtype)
@@ -498,6 +503,10 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused: retroprop runs on the CPU only."""
+        raise devices.not_on_cpu(f"{type(self).__name__}.cuda", "cuda")
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on this module."""
