@@ -89,7 +89,13 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the forward pre-hooks, ``forward``, then the forward hooks."""
+        """Run the forward pre-hooks, ``forward``, then the forward hooks.
+
+        NumPy arrays among the arguments become Tensors first (see :meth:`_from_numpy`), so
+        ``module(array)`` works for every module.
+        """
+        if any(isinstance(a, np.ndarray) for a in itertools.chain(args, kwargs.values())):
+            args, kwargs = self._from_numpy(args, kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -100,6 +106,27 @@ class Module:
             if result is not None:
                 output = result
         return output
+
+    def _from_numpy(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments with each ndarray made a Tensor: a floating array takes the dtype of
+        the module's first floating parameter or buffer (the default dtype, float32, for a
+        module without one), so float64 NumPy data feeds a float32 model; integer arrays
+        become int64 and boolean arrays stay boolean, as ``rp.Tensor`` makes them."""
+        floating = (
+            t.dtype
+            for t in itertools.chain(self.parameters(), self.buffers())
+            if t is not None and t.dtype.kind == "f"
+        )
+        dtype = next(floating, None)
+
+        def convert(a: Any) -> Any:
+            if isinstance(a, np.ndarray) and dtype is not None and a.dtype.kind == "f":
+                return Tensor(a, dtype=dtype)
+            return Tensor(a) if isinstance(a, np.ndarray) else a
+
+        return tuple(convert(a) for a in args), {k: convert(v) for k, v in kwargs.items()}
 
     # ---- registration ----------------------------------------------------------------
     def _check_name(self, kind: str, name: Any) -> None:
