@@ -23,6 +23,7 @@ PATHS = {
     "retroprop.nn.utils.clip_grad": "retroprop.nn.utils.clip_grad",
     "retroprop.nn.utils.parametrize": "retroprop.nn.utils.parametrize",
     "retroprop.nn.utils.parametrizations": "retroprop.nn.utils.parametrizations",
+    "retroprop.nn.utils.rnn": "retroprop.nn.utils.rnn",
     "retroprop.optim.lr_scheduler": "retroprop.optim.lr_scheduler",
     "retroprop.optim.optimizer": "retroprop.optim.optimizer",
 }

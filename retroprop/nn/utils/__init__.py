@@ -1,8 +1,8 @@
 """Utilities for modules, as ``torch.nn.utils``: gradient clipping, the parametrization
 mechanism (``parametrize``) and the parametrizations built on it (``parametrizations``:
-``spectral_norm``, ``weight_norm``)."""
+``spectral_norm``, ``weight_norm``), and padding sequences (``rnn.pad_sequence``)."""
 
-from retroprop.nn.utils import parametrizations, parametrize
+from retroprop.nn.utils import parametrizations, parametrize, rnn
 from retroprop.nn.utils.clip_grad import (
     clip_grad_norm_,
     clip_grad_value_,
@@ -17,4 +17,5 @@ __all__ = [
     "get_total_norm",
     "parametrizations",
     "parametrize",
+    "rnn",
 ]
