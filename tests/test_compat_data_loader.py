@@ -169,3 +169,66 @@ def test_state_with_a_seeded_random_sampler_resumes_mid_epoch():
 def test_positional_arguments_follow_torchs_order():
     loader = DataLoader(_ours(), 4, False, None, None, 0, lambda s: len(s), False, True)
     assert list(loader) == [4, 4]
+
+
+class _Stream:
+    """Samples (x, label) from a stream; shared by our IterableDataset and torch's."""
+
+    def __init__(self, n, sized=True):
+        self.n, self.sized = n, sized
+
+    def __iter__(self):
+        x, y = _xy(self.n)
+        return iter(zip(x, y.tolist()))
+
+
+class _OurStream(_Stream, rp.data.IterableDataset):
+    pass
+
+
+class _OurSizedStream(_OurStream):
+    def __len__(self):
+        return self.n
+
+
+class _TheirStream(_Stream, torch.utils.data.IterableDataset):
+    pass
+
+
+@pytest.mark.parametrize("batch_size,drop_last", [(3, False), (3, True), (None, False)])
+def test_iterable_dataset_batches_match_torch(batch_size, drop_last):
+    ours = list(DataLoader(_OurStream(7), batch_size=batch_size, drop_last=drop_last))
+    theirs = list(
+        torch.utils.data.DataLoader(_TheirStream(7), batch_size=batch_size, drop_last=drop_last)
+    )
+    assert len(ours) == len(theirs)
+    for (rx, ry), (tx, ty) in zip(ours, theirs):
+        np.testing.assert_array_equal(
+            np.asarray(rx.numpy() if hasattr(rx, "numpy") else rx), tx.numpy()
+        )
+        np.testing.assert_array_equal(
+            np.asarray(ry.numpy() if hasattr(ry, "numpy") else ry), np.asarray(ty)
+        )
+    assert rp.data.get_worker_info() is None and torch.utils.data.get_worker_info() is None
+
+
+def test_iterable_dataset_len_resume_and_refused_options():
+    loader = DataLoader(_OurSizedStream(7), batch_size=3)
+    assert len(loader) == 3
+    with pytest.raises(TypeError):
+        len(DataLoader(_OurStream(7), batch_size=3))
+    it = iter(loader)
+    next(it)
+    state = loader.state_dict()
+    assert state["batches_yielded"] == 1
+    resumed = DataLoader(_OurSizedStream(7), batch_size=3)
+    resumed.load_state_dict(state)
+    assert [yb.numpy().tolist() for _, yb in resumed] == [[3, 4, 5], [6]]
+    unsized = DataLoader(_OurStream(4), batch_size=2)
+    list(unsized)
+    assert unsized.state_dict()["batches_yielded"] == 0
+    for kwargs in ({"shuffle": True}, {"sampler": [0, 1]}, {"batch_sampler": [[0]]}):
+        with pytest.raises(
+            ValueError, match="DataLoader with IterableDataset: expected unspecified"
+        ):
+            DataLoader(_OurStream(4), **kwargs)

@@ -1,7 +1,15 @@
 """Datasets and the DataLoader (PyTorch's ``torch.utils.data`` names; also ``rp.utils.data``)."""
 
 from retroprop.data.dataloader import DataLoader, default_collate, default_convert
-from retroprop.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from retroprop.data.dataset import (
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    get_worker_info,
+    random_split,
+)
 from retroprop.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -16,6 +24,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
@@ -25,6 +34,7 @@ __all__ = [
     "WeightedRandomSampler",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
 ]
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from retroprop import random as _random
-from retroprop.data.dataset import Dataset, Subset
+from retroprop.data.dataset import Dataset, IterableDataset, Subset
 from retroprop.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from retroprop.tensor import Tensor
 
@@ -139,7 +139,10 @@ class DataLoader:
     """Iterate over ``dataset`` in batches (PyTorch's arguments, in PyTorch's order).
 
     Args:
-        dataset: a map-style dataset (``__len__`` and ``__getitem__``).
+        dataset: a map-style dataset (``__len__`` and ``__getitem__``), or an
+            :class:`IterableDataset`, whose stream is cut into batches in its own order
+            (no ``shuffle``, ``sampler`` or ``batch_sampler`` then; a resumed epoch iterates
+            the stream again and skips the batches already seen).
         batch_size: samples per batch (> 0); None turns batching off: each sample is
             yielded alone, through ``collate_fn`` (default :func:`default_convert`).
         shuffle: draw a new permutation of the samples at every epoch.
@@ -202,11 +205,25 @@ class DataLoader:
         in_order: bool = True,
         seed: int | None = None,
     ) -> None:
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        self._iterable = isinstance(dataset, IterableDataset)
+        if not self._iterable and not (
+            hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")
+        ):
             raise TypeError(
                 f"DataLoader: dataset must define __len__ and __getitem__, got "
-                f"{type(dataset).__name__}"
+                f"{type(dataset).__name__} (a stream of samples should subclass IterableDataset)"
             )
+        if self._iterable:
+            for name, value in (
+                ("shuffle", shuffle),
+                ("sampler", sampler),
+                ("batch_sampler", batch_sampler),
+            ):
+                if value not in (None, False):
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        f"but got {name}={value!r}"
+                    )
         if batch_size is not None:
             if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
                 raise TypeError(
@@ -267,20 +284,21 @@ class DataLoader:
             self.sampler = getattr(batch_sampler, "sampler", None)
         else:
             self.batch_size = None if batch_size is None else int(batch_size)
-            if sampler is None:
+            if sampler is None and not self._iterable:
                 sampler = (
                     RandomSampler(dataset, generator=generator)
                     if self.shuffle
                     else SequentialSampler(dataset)
                 )
             self.sampler = sampler
-            if self.batch_size is not None:
+            if self.batch_size is not None and not self._iterable:
                 batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
         self.batch_sampler = batch_sampler
         self._epoch_start_state: dict[str, Any] | None = None
         self._batches_yielded = 0
         self._skip = 0
         self._workers_started = False
+        self._epoch_done = False
         if self.num_workers > 0:
             _note_workers(self.num_workers)
 
@@ -310,6 +328,11 @@ class DataLoader:
             raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
 
     def __len__(self) -> int:
+        if self._iterable:
+            n, size = len(self.dataset), self.batch_size  # type: ignore[arg-type]
+            if size is None:
+                return n
+            return n // size if self.drop_last else -(-n // size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def _order_generator(self) -> np.random.Generator:
@@ -325,7 +348,29 @@ class DataLoader:
             self._workers_started = True
         start, self._skip = self._skip, 0
         self._batches_yielded = start
-        return self._batches(start)
+        self._epoch_done = False
+        batches = self._stream_batches(start) if self._iterable else self._batches(start)
+        return self._until_done(batches)
+
+    def _until_done(self, batches: Iterator[Any]) -> Iterator[Any]:
+        yield from batches
+        self._epoch_done = True
+
+    def _stream_batches(self, start: int) -> Iterator[Any]:
+        """An IterableDataset's stream cut into batches (a resumed epoch skips ``start``)."""
+        stream = iter(self.dataset)
+        if self.batch_size is None:
+            chunks: Iterator[Any] = (
+                (self.collate_fn or default_convert)(sample) for sample in stream
+            )
+        else:
+            size, collate = self.batch_size, self.collate_fn or default_collate
+            pieces = iter(lambda: list(itertools.islice(stream, size)), [])
+            whole = (p for p in pieces if len(p) == size or not self.drop_last)
+            chunks = (collate(p) for p in whole)
+        for b, batch in enumerate(itertools.islice(chunks, start, None), start):
+            self._batches_yielded = b + 1
+            yield batch
 
     def _batches(self, start: int) -> Iterator[Any]:
         if self.batch_sampler is None:
@@ -351,6 +396,9 @@ class DataLoader:
             self._batches_yielded = b + 1
             yield batch
 
+    def _sized(self) -> bool:
+        return not self._iterable or hasattr(self.dataset, "__len__")
+
     def state_dict(self) -> dict[str, Any]:
         """The order's state: ``{'generator': bit_generator state, 'batches_yielded': k}``,
         the generator being the sampler's (the loader's own by default).
@@ -363,7 +411,8 @@ class DataLoader:
         in_epoch = (
             not self._skip
             and self._epoch_start_state is not None
-            and self._batches_yielded < len(self)
+            and not self._epoch_done
+            and (self._batches_yielded < len(self) if self._sized() else True)
         )
         state = self._epoch_start_state if in_epoch else self._order_generator().bit_generator.state
         done = self._batches_yielded if in_epoch else self._skip
@@ -377,7 +426,7 @@ class DataLoader:
                 f"'batches_yielded', got {state_dict!r}"
             )
         skip = int(state_dict["batches_yielded"])
-        if not 0 <= skip <= len(self):
+        if skip < 0 or (self._sized() and skip > len(self)):
             raise ValueError(
                 f"DataLoader.load_state_dict: batches_yielded must lie in [0, {len(self)}], "
                 f"got {skip}"

@@ -1,4 +1,5 @@
-"""Map-style datasets: Dataset, TensorDataset, Subset, ConcatDataset and random_split.
+"""Map-style datasets: Dataset, TensorDataset, Subset, ConcatDataset and random_split; the
+iterable-style base class IterableDataset and get_worker_info.
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one sample. Datasets
 whose samples are rows of arrays expose them as ``arrays`` (a tuple of NumPy arrays sharing
@@ -35,6 +36,22 @@ class Dataset(ABC):
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset:
+    """A stream of samples: subclasses define ``__iter__`` (and ``__len__`` if the number of
+    samples is known). The DataLoader cuts the stream into batches, in its own order; it
+    cannot shuffle or sample it.
+    """
+
+    def __iter__(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+def get_worker_info() -> None:
+    """None: the DataLoader loads every batch in the main process (PyTorch returns None
+    there too), so an IterableDataset splitting its stream across workers yields it whole."""
+    return None
 
 
 class TensorDataset(Dataset):
