@@ -1,6 +1,7 @@
 """Datasets and the DataLoader (PyTorch's ``torch.utils.data`` names; also ``rp.utils.data``)."""
 
-from retroprop.data.dataloader import DataLoader, default_collate, default_convert
+from retroprop.data.collate import default_collate, default_convert
+from retroprop.data.dataloader import DataLoader
 from retroprop.data.dataset import (
     ConcatDataset,
     Dataset,
