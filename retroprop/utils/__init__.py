@@ -2,17 +2,18 @@
 
 Registering the aliases in ``sys.modules`` makes ``import retroprop.utils.data``,
 ``from retroprop.utils.data import DataLoader`` and the submodule paths of
-``torch.utils.data`` (``retroprop.utils.data.dataloader``, ``.dataset``, ``.sampler``) find
-the very module objects of :mod:`retroprop.data`: without an alias for a submodule, Python
-would load its file a second time, under the other name, with classes of its own.
+``torch.utils.data`` (``retroprop.utils.data.dataloader``, ``.dataset``, ``.sampler``, and
+every other submodule) find the very module objects of :mod:`retroprop.data`: without an
+alias for a submodule, Python would load its file a second time, under the other name, with
+classes of its own.
 """
 
 import sys
 
 from retroprop import data
-from retroprop.data import dataloader, dataset, datasets, sampler
 
-for _module in (data, dataloader, dataset, datasets, sampler):
-    sys.modules[_module.__name__.replace("retroprop.data", __name__ + ".data", 1)] = _module
+# every module of the package imported by now (retroprop.data imports all of its own)
+for _name in [n for n in sys.modules if n == data.__name__ or n.startswith(data.__name__ + ".")]:
+    sys.modules[__name__ + ".data" + _name[len(data.__name__) :]] = sys.modules[_name]
 
 __all__ = ["data"]
