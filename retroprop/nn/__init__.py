@@ -16,6 +16,21 @@ from retroprop.nn.activation import (
     Tanh,
     Threshold,
 )
+from retroprop.nn.activation_composed import (
+    CELU,
+    GLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+)
 from retroprop.nn.attention import MultiheadAttention
 from retroprop.nn.bilinear import Bilinear
 from retroprop.nn.containers import ModuleDict, ModuleList, Sequential

@@ -316,3 +316,38 @@ __all__ += [
     "pixel_shuffle",
     "pixel_unshuffle",
 ]
+
+
+# ---- composed activations (see retroprop.nn.composed_activation) ----------------------------
+
+from retroprop.nn.composed_activation import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    relu6,
+    silu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+)
+
+__all__ += [
+    "celu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "mish",
+    "relu6",
+    "silu",
+    "softmin",
+    "softshrink",
+    "softsign",
+    "tanhshrink",
+]
