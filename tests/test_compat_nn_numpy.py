@@ -132,6 +132,14 @@ CASES = {
     "Upsample": (lambda: nn.Upsample(scale_factor=2), lambda: [_f(1, 2, 3, 3)]),
 }
 
+for _kind in ("Zero", "Constant", "Reflection", "Replication", "Circular"):
+    for _d in (1, 2, 3):
+        _args = (1, 0.5) if _kind == "Constant" else (1,)
+        CASES[f"{_kind}Pad{_d}d"] = (
+            lambda k=_kind, d=_d, a=_args: getattr(nn, f"{k}Pad{d}d")(*a),
+            lambda d=_d: [_f(1, 2, *(3,) * d)],
+        )
+
 # containers and bases: no forward of their own
 NO_INPUT = {"Module", "ModuleDict", "ModuleList"}
 

@@ -55,6 +55,23 @@ from retroprop.nn.loss import (
 )
 from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from retroprop.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from retroprop.nn.pooling import (
