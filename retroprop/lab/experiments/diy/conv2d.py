@@ -79,8 +79,11 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         "The convolution is initialised as the report's conclusion says (uniform, bound "
         "1/sqrt(fan_in)); the report's U(-1, 1) for the two Linear layers left the MSE run at "
         "0.21 after two epochs on 2000 digits in a first try (the softmax saturates), so "
-        'they use the report\'s other initialisation, `init="uniform"`. Few epochs: the '
-        "DIY protocol builds each convolution's im2col three times a step. The report shows "
+        'they use the report\'s other initialisation, `init="uniform"`. The number of '
+        "epochs was chosen on a validation split (the last 1000 training digits, after "
+        "training on the other 6291, seed 0): with eps 0.01 the validation accuracy rose "
+        "from 0.976 (CE) and 0.974 (MSE, 6 epochs) to 0.985 and 0.979 at 9-12 epochs, then "
+        "stopped rising; the nn CNN's from 0.984 at 15 epochs to 0.988 at 30. The report shows "
         "only a confusion matrix. `test_accuracy/nn`: the small `nn` CNN of diy.multiclass "
         f"(16 and 32 channels), AdamW (lr {config['nn_lr']}, cosine schedule, "
         f"{config['nn_epochs']} epochs)."
@@ -96,9 +99,9 @@ EXPERIMENT = Experiment(
         "n_train": 0,
         "n_test": 0,
         "batch_size": 20,
-        "max_iter": 5,
+        "max_iter": 12,
         "eps": 0.01,
-        "nn_epochs": 15,
+        "nn_epochs": 30,
         "nn_batch_size": 64,
         "nn_lr": 0.002,
         "nn_weight_decay": 0.0001,
