@@ -141,7 +141,7 @@ for _kind in ("Zero", "Constant", "Reflection", "Replication", "Circular"):
         )
 
 # containers and bases: no forward of their own
-NO_INPUT = {"Module", "ModuleDict", "ModuleList"}
+NO_INPUT = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList"}
 
 
 def _exported_modules():

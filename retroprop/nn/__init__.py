@@ -73,6 +73,7 @@ from retroprop.nn.padding import (
     ZeroPad3d,
 )
 from retroprop.nn.parameter import Parameter
+from retroprop.nn.parameter_containers import ParameterDict, ParameterList
 from retroprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from retroprop.nn.pooling import (
     AdaptiveAvgPool1d,
