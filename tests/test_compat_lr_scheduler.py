@@ -179,3 +179,30 @@ def test_an_optimizer_subclass_with_its_own_step_counts_as_stepped():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
     lbfgs = rp.optim.LBFGS([rp.zeros(1, requires_grad=True)])
     assert not getattr(lbfgs, "_opt_called", False)
+
+
+@pytest.mark.parametrize("name", ["step", "multistep", "exponential", "cosine", "linear", "lambda"])
+def test_step_with_an_epoch_warns_and_jumps_as_torch(name):
+    ropt, topt = _optimizers()
+
+    def make(m, opt):
+        return {
+            "step": lambda: m.StepLR(opt, step_size=3, gamma=0.5),
+            "multistep": lambda: m.MultiStepLR(opt, milestones=[2, 5], gamma=0.1),
+            "exponential": lambda: m.ExponentialLR(opt, gamma=0.9),
+            "cosine": lambda: m.CosineAnnealingLR(opt, T_max=10),
+            "linear": lambda: m.LinearLR(opt, start_factor=0.2, total_iters=6),
+            "lambda": lambda: m.LambdaLR(opt, lambda e: 1 / (1 + e)),
+        }[name]()
+
+    r, t = make(L, ropt), make(torch.optim.lr_scheduler, topt)
+    for epoch in (4, 1, 7, 7, 12):
+        ropt.step()
+        topt.step()
+        with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)`"):
+            r.step(epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            t.step(epoch)
+        assert r.get_last_lr() == pytest.approx(t.get_last_lr(), rel=1e-12), epoch
+        assert r.last_epoch == t.last_epoch

@@ -80,10 +80,10 @@ class LRScheduler:
         self.step()
         self._is_initial = False
 
-    def _restart(self) -> None:
-        """Go back to epoch 0 (SequentialLR, at a milestone): the schedule's closed form when
-        it has one, else ``get_lr()``."""
-        self.last_epoch = 0
+    def _go_to(self, epoch: int) -> None:
+        """Jump to ``epoch`` (``step(epoch)``; SequentialLR's restart at 0): the schedule's
+        closed form when it has one, else ``get_lr()``."""
+        self.last_epoch = epoch
         closed = getattr(self, "_get_closed_form_lr", None)
         for group, lr in zip(self.optimizer.param_groups, closed() if closed else self.get_lr()):
             group["lr"] = float(lr)
@@ -97,8 +97,12 @@ class LRScheduler:
         """The learning rates set by the last ``step()``, one per group."""
         return list(self._last_lr)
 
-    def step(self) -> None:
-        """Advance one epoch and write the new learning rates into the optimiser."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and write the new learning rates into the optimiser.
+
+        ``step(epoch)`` (deprecated in PyTorch, and warned as there) jumps to ``epoch``
+        through the schedule's closed form instead.
+        """
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(
                 "Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call them "
@@ -109,6 +113,17 @@ class LRScheduler:
                 stacklevel=2,
             )
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(
+                "The epoch parameter in `scheduler.step()` was not necessary and is being "
+                "deprecated where possible. Please use `scheduler.step()` to step the "
+                "scheduler. During the deprecation, if epoch is different from None, the "
+                "closed form is used instead of the new chainable form, where available.",
+                UserWarning,
+                stacklevel=2,
+            )
+            self._go_to(epoch)
+            return
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = float(lr)
