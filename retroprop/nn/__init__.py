@@ -39,6 +39,7 @@ from retroprop.nn.distance import CosineSimilarity, PairwiseDistance
 from retroprop.nn.dropout import Dropout, Dropout2d, GaussianNoise
 from retroprop.nn.flatten import Flatten, Unflatten
 from retroprop.nn.gan import MinibatchDiscrimination, feature_matching_loss, ssl_unsupervised_loss
+from retroprop.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from retroprop.nn.linear import Identity, Linear
 from retroprop.nn.loss import (
     BCELoss,

@@ -1,6 +1,6 @@
 """Functions composed from existing ops, with no derivative of their own (the chain rule
 through the ops gives it at no extra cost): bilinear, cosine_similarity, pairwise_distance,
-pixel_shuffle, pixel_unshuffle. Reached as ``F.bilinear``, ``F.cosine_similarity``, ...
+pixel_shuffle, pixel_unshuffle, instance_norm. Reached as ``F.bilinear``, ...
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 
 from retroprop.ops.arithmetic import clamp
 from retroprop.ops.linalg import matmul
+from retroprop.ops.normalization import group_norm
 from retroprop.ops.shape import expand, permute, reshape
 from retroprop.tensor import Tensor
 
@@ -122,3 +123,36 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     y = reshape(x, (*lead, c, h // r, r, w // r, r))
     y = permute(y, (*range(k), k, k + 2, k + 4, k + 1, k + 3))
     return reshape(y, (*lead, c * r * r, h // r, w // r))
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Instance normalisation: each channel of each sample normalised over its positions,
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` (biased var): group normalisation
+    with one channel per group, whose op gives the derivative.
+
+    Running statistics are not supported (``running_mean``/``running_var`` must be None and
+    ``use_input_stats`` True), as PyTorch's default ``track_running_stats=False``.
+
+    Shape: input (N, C, *) ; weight, bias (C,).
+    """
+    x = _tensor("instance_norm", "input", input)
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise ValueError(
+            "instance_norm: running statistics are not supported (use_input_stats must be "
+            "True and running_mean/running_var None)"
+        )
+    if x.ndim < 3:
+        raise ValueError(
+            f"instance_norm: expected an input of shape (N, C, *) with at least one position "
+            f"dim, got shape {tuple(x.shape)}"
+        )
+    return group_norm(x, x.shape[1], weight, bias, eps)

@@ -304,6 +304,7 @@ __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 from retroprop.nn.composed import (  # noqa: E402
     bilinear,
     cosine_similarity,
+    instance_norm,
     pairwise_distance,
     pixel_shuffle,
     pixel_unshuffle,
@@ -312,6 +313,7 @@ from retroprop.nn.composed import (  # noqa: E402
 __all__ += [
     "bilinear",
     "cosine_similarity",
+    "instance_norm",
     "pairwise_distance",
     "pixel_shuffle",
     "pixel_unshuffle",
