@@ -7,6 +7,13 @@ import retroprop.nn.functional as F
 
 from retroprop import autograd, backends, cuda, data, optim, utils
 from retroprop.autograd import detect_anomaly
+from retroprop.backends import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from retroprop.creation import (
     arange,
     empty,
@@ -38,7 +45,9 @@ from retroprop.dtypes import (
     IntTensor,
     LongTensor,
     double,
+    finfo,
     half,
+    iinfo,
     int8,
     int16,
     long,
@@ -197,9 +206,63 @@ from retroprop.tensor import (
     get_default_dtype,
     int32,
     int64,
+    is_floating_point,
+    is_tensor,
+    numel,
     set_default_dtype,
 )
 from retroprop.threads import get_num_threads, set_num_threads
+from retroprop.torch_names import torch_names as _torch_names
+
+# PyTorch's argument names (input=, other=, exponent=, condition=), with out=, dtype= and alpha=
+# where PyTorch has them, on the ops whose parameters carry retroprop's names (x, a, b, cond)
+abs = _torch_names(abs)
+cos = _torch_names(cos)
+exp = _torch_names(exp)
+log = _torch_names(log)
+log1p = _torch_names(log1p)
+neg = _torch_names(neg)
+sign = _torch_names(sign)
+sin = _torch_names(sin)
+sqrt = _torch_names(sqrt)
+sigmoid = _torch_names(sigmoid)
+tanh = _torch_names(tanh)
+relu = _torch_names(relu, out=False)
+add = _torch_names(add, alpha=True)
+sub = _torch_names(sub, alpha=True)
+mul = _torch_names(mul)
+div = _torch_names(div)
+pow = _torch_names(pow, rename={"b": "exponent"})
+maximum = _torch_names(maximum)
+minimum = _torch_names(minimum)
+matmul = _torch_names(matmul)
+where = _torch_names(where)
+clamp = _torch_names(clamp)
+clip = _torch_names(clip)
+gather = _torch_names(gather)
+argmax = _torch_names(argmax)
+argmin = _torch_names(argmin)
+logsumexp = _torch_names(logsumexp)
+max = _torch_names(max)
+min = _torch_names(min)
+norm = _torch_names(norm)
+std = _torch_names(std)
+var = _torch_names(var)
+sum = _torch_names(sum, dtype=True)
+mean = _torch_names(mean, dtype=True)
+cumsum = _torch_names(cumsum, dtype=True)
+softmax = _torch_names(softmax, dtype=True, out=False)
+log_softmax = _torch_names(log_softmax, dtype=True, out=False)
+cat = _torch_names(cat)
+stack = _torch_names(stack)
+chunk = _torch_names(chunk, out=False)
+flatten = _torch_names(flatten, out=False)
+permute = _torch_names(permute, out=False)
+reshape = _torch_names(reshape, out=False)
+split = _torch_names(split, out=False)
+squeeze = _torch_names(squeeze, out=False)
+transpose = _torch_names(transpose, out=False)
+unsqueeze = _torch_names(unsqueeze, out=False)
 
 __version__ = "0.1.0"
 

@@ -26,6 +26,8 @@ int16 = short = np.int16
 int32 = np.int32
 int64 = long = np.int64
 bool_ = np.bool_
+finfo = np.finfo  # rp.finfo(rp.float32).eps, as torch.finfo
+iinfo = np.iinfo
 
 # rp.float, rp.int and rp.bool (names of Python builtins) are bound in retroprop/__init__.py
 

@@ -164,6 +164,35 @@ class Tensor(TensorAPI):
     def numel(self) -> int:
         return self._data.size
 
+    nelement = numel
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """True when the array is C-contiguous (a transpose is not, as in PyTorch)."""
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        """The address of the first element (equal for tensors sharing memory from the start)."""
+        return int(self._data.__array_interface__["data"][0])
+
+    def share_memory_(self) -> Tensor:
+        """Nothing to do in one process: the tensor itself."""
+        return self
+
     @property
     def device(self) -> devices.device:
         """Always ``device(type='cpu')``."""
@@ -726,6 +755,19 @@ class Tensor(TensorAPI):
 
 def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for a retroprop Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
 
 
 def _to_args(t: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, bool]:

@@ -225,3 +225,30 @@ def test_format_of_zero_dim_tensors_matches_torch():
 def test_generator_must_be_a_numpy_generator():
     with pytest.raises(TypeError, match="randn: generator must be a numpy.random.Generator"):
         rp.randn(2, generator=torch.Generator())
+
+
+def test_small_tensor_queries_match_torch():
+    r, t = rp.ones(2, 3), torch.ones(2, 3)
+    for name in ("nelement", "ndimension", "element_size", "is_contiguous"):
+        assert getattr(r, name)() == getattr(t, name)(), name
+    assert r.itemsize == t.itemsize and r.nbytes == t.nbytes
+    assert r.T.is_contiguous() == t.T.is_contiguous() is False
+    assert r.data_ptr() == r.data.data_ptr() == r.detach().data_ptr() != rp.ones(2, 3).data_ptr()
+    assert r.share_memory_() is r
+    assert rp.is_tensor(r) and not rp.is_tensor(r.numpy()) and torch.is_tensor(t)
+    assert rp.numel(r) == torch.numel(t) and rp.is_floating_point(r) == torch.is_floating_point(t)
+    assert rp.finfo(rp.float32).eps == torch.finfo(torch.float32).eps
+    assert rp.iinfo(rp.int64).max == torch.iinfo(torch.int64).max
+
+
+def test_switches_that_change_nothing_on_the_cpu():
+    rp.use_deterministic_algorithms(True)
+    assert rp.are_deterministic_algorithms_enabled()
+    rp.use_deterministic_algorithms(False)
+    rp.set_float32_matmul_precision("high")
+    assert rp.get_float32_matmul_precision() == "high"
+    rp.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError, match="set_float32_matmul_precision"):
+        rp.set_float32_matmul_precision("fast")
+    model = nn.Linear(2, 2)
+    assert rp.compile(model) is model and rp.compile(mode="max-autotune")(model) is model
