@@ -65,6 +65,13 @@ CASES = {
     "CosineSimilarity": (lambda: nn.CosineSimilarity(), lambda: [_f(4, 3), _f(4, 3)]),
     "CrossEntropyLoss": (lambda: nn.CrossEntropyLoss(), lambda: [_f(4, 5), _i(5, 4)]),
     "Dropout": (lambda: nn.Dropout(0.3), lambda: [_f(4, 3)]),
+    "Dropout1d": (lambda: nn.Dropout1d(0.3), lambda: [_f(2, 3, 4)]),
+    "Dropout3d": (lambda: nn.Dropout3d(0.3), lambda: [_f(2, 3, 2, 2, 2)]),
+    "Softmax2d": (lambda: nn.Softmax2d(), lambda: [_f(2, 3, 2, 2)]),
+    "UpsamplingNearest2d": (
+        lambda: nn.UpsamplingNearest2d(scale_factor=2),
+        lambda: [_f(1, 2, 2, 3)],
+    ),
     "Dropout2d": (lambda: nn.Dropout2d(0.3), lambda: [_f(2, 3, 4, 4)]),
     "ELU": (lambda: nn.ELU(), lambda: [_f(4, 3)]),
     "Embedding": (lambda: nn.Embedding(6, 3), lambda: [_i(6, 2, 4)]),

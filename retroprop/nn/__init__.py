@@ -26,6 +26,7 @@ from retroprop.nn.activation_composed import (
     Mish,
     ReLU6,
     SiLU,
+    Softmax2d,
     Softmin,
     Softshrink,
     Softsign,
@@ -36,7 +37,7 @@ from retroprop.nn.bilinear import Bilinear
 from retroprop.nn.containers import ModuleDict, ModuleList, Sequential
 from retroprop.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from retroprop.nn.distance import CosineSimilarity, PairwiseDistance
-from retroprop.nn.dropout import Dropout, Dropout2d, GaussianNoise
+from retroprop.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, GaussianNoise
 from retroprop.nn.flatten import Flatten, Unflatten
 from retroprop.nn.gan import MinibatchDiscrimination, feature_matching_loss, ssl_unsupervised_loss
 from retroprop.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -96,4 +97,4 @@ from retroprop.nn.transformer_decoder import (
     TransformerDecoder,
     TransformerDecoderLayer,
 )
-from retroprop.nn.upsampling import Upsample
+from retroprop.nn.upsampling import Upsample, UpsamplingNearest2d

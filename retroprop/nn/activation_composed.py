@@ -1,11 +1,12 @@
 """Activation layers whose math is composed from other ops in
 :mod:`retroprop.nn.composed_activation`: SiLU, Mish, LogSigmoid, ReLU6, Hardsigmoid,
-Hardswish, Softsign, Tanhshrink, Softshrink, Hardshrink, CELU, GLU, Softmin."""
+Hardswish, Softsign, Tanhshrink, Softshrink, Hardshrink, CELU, GLU, Softmin, Softmax2d."""
 
 from __future__ import annotations
 
 from retroprop.nn import composed_activation as C
 from retroprop.nn.module import Module
+from retroprop.ops.activation import softmax
 from retroprop.tensor import Tensor
 
 
@@ -137,3 +138,14 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each position: dim -3 of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected a 3-d or 4-d input, got shape {tuple(input.shape)}"
+            )
+        return softmax(input, -3)

@@ -1,5 +1,5 @@
-"""Regularising noise layers, active only in training mode: Dropout, Dropout2d and
-GaussianNoise. In evaluation mode (``model.eval()``) each is the identity.
+"""Regularising noise layers, active only in training mode: Dropout, Dropout1d, Dropout2d,
+Dropout3d and GaussianNoise. In evaluation mode (``model.eval()``) each is the identity.
 
 The random numbers come from ``rp.random.default_generator`` (seed with ``rp.manual_seed``).
 """
@@ -53,6 +53,26 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of 1-d feature maps, as :class:`Dropout2d`.
+
+    Shape: (N, C, L) or (C, L) -> the same.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of 3-d feature maps, as :class:`Dropout2d`.
+
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> the same.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training)
 
 
 class GaussianNoise(Module):

@@ -278,6 +278,11 @@ def dropout2d(
             f"dropout2d: expected an input of shape (N, C, H, W) or (N, C, L), got shape "
             f"{tuple(input.shape)}"
         )
+    return _drop_channels(input, p, training)
+
+
+def _drop_channels(input: Tensor, p: float, training: bool) -> Tensor:
+    """Zero each (sample, channel) slice of (N, C, *) with probability ``p``, scale the rest."""
     if not training or p == 0:
         return input
     keep = _random.default_generator.random(input.shape[:2], dtype=np.float32) >= p
@@ -286,7 +291,37 @@ def dropout2d(
     return _mul(input, Tensor._wrap(mask))
 
 
-__all__ += ["batch_norm", "layer_norm", "group_norm", "embedding", "dropout2d"]
+def _channel_dropout(name: str, input: Tensor, p: float, training: bool, dims: int) -> Tensor:
+    """Dropout of whole channels of a ``dims``-d feature map, batched (N, C, *) or not."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: probability p must be in [0, 1], got {p}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(
+            f"{name}: expected a {dims + 1}-d (unbatched) or {dims + 2}-d (batched) input, got "
+            f"shape {tuple(input.shape)}"
+        )
+    if input.ndim == dims + 1 and training and p > 0:
+        return _drop_channels(input.unsqueeze(0), p, training).squeeze(0)
+    return _drop_channels(input, p, training)
+
+
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) inputs, as :func:`dropout2d`."""
+    return _channel_dropout("dropout1d", input, p, training, 1)
+
+
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs, as :func:`dropout2d`."""
+    return _channel_dropout("dropout3d", input, p, training, 3)
+
+
+__all__ += [
+    "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d", "dropout3d"
+]  # fmt: skip
 
 
 # ---- attention (see retroprop.ops.attention) -------------------------------------------------
