@@ -105,6 +105,18 @@ CASES = {
         lambda: nn.MultiheadAttention(4, 2),
         lambda: [_f(3, 2, 4), _f(5, 2, 4), _f(5, 2, 4)],
     ),
+    "CosineEmbeddingLoss": (
+        lambda: nn.CosineEmbeddingLoss(0.1),
+        lambda: [_f(4, 3), _f(4, 3), _sign(4)],
+    ),
+    "MarginRankingLoss": (lambda: nn.MarginRankingLoss(0.2), lambda: [_f(4), _f(4), _sign(4)]),
+    "MultiLabelSoftMarginLoss": (
+        lambda: nn.MultiLabelSoftMarginLoss(),
+        lambda: [_f(4, 3), _i(2, 4, 3)],
+    ),
+    "PoissonNLLLoss": (lambda: nn.PoissonNLLLoss(), lambda: [_f(4, 3), _i(5, 4, 3)]),
+    "SoftMarginLoss": (lambda: nn.SoftMarginLoss(), lambda: [_f(4, 3), _sign(4, 3)]),
+    "TripletMarginLoss": (lambda: nn.TripletMarginLoss(), lambda: [_f(4, 3), _f(4, 3), _f(4, 3)]),
     "NLLLoss": (lambda: nn.NLLLoss(), lambda: [_f(4, 5), _i(5, 4)]),
     "PReLU": (lambda: nn.PReLU(), lambda: [_f(4, 3)]),
     "PairwiseDistance": (lambda: nn.PairwiseDistance(), lambda: [_f(4, 3), _f(4, 3)]),

@@ -55,6 +55,14 @@ from retroprop.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from retroprop.nn.loss_composed import (
+    CosineEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from retroprop.nn.padding import (

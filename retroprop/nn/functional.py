@@ -388,3 +388,24 @@ __all__ += [
     "softsign",
     "tanhshrink",
 ]
+
+
+# ---- composed losses (see retroprop.nn.composed_loss) ---------------------------------------
+
+from retroprop.nn.composed_loss import (  # noqa: E402
+    cosine_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += [
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "multilabel_soft_margin_loss",
+    "poisson_nll_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+]
