@@ -26,14 +26,7 @@ from retroprop.ops.arithmetic import div as _div
 from retroprop.ops.arithmetic import mul as _mul
 from retroprop.ops.indexing import one_hot
 from retroprop.ops.linalg import linear
-from retroprop.ops.loss import (
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge_embedding_loss,
-    kl_div,
-    multi_margin_loss,
-    nll_loss,
-)
+from retroprop.ops.loss import hinge_embedding_loss, multi_margin_loss
 from retroprop.ops.shape import pad
 from retroprop.tensor import Tensor
 
@@ -156,13 +149,44 @@ def _promote(input: Any, target: Any) -> tuple[Any, Any]:
     return input, target
 
 
-def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average`` / ``reduce`` read as a ``reduction``, with
+    PyTorch's warning: ``reduce=False`` is ``'none'``, else ``size_average=False`` is
+    ``'sum'``, else ``'mean'``; both left out keeps ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn(
+        f"{name}: size_average and reduce args will be deprecated, please use "
+        "reduction='sum' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    if reduce is not None and not reduce:
+        return "none"
+    return "sum" if size_average is not None and not size_average else "mean"
+
+
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Squared error ``(input - target)^2``, reduced; an integer target is promoted."""
+    reduction = _reduction("mse_loss", size_average, reduce, reduction)
     return _loss.mse_loss(*_promote(input, target), reduction=reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Absolute error ``|input - target|``, reduced; an integer target is promoted."""
+    reduction = _reduction("l1_loss", size_average, reduce, reduction)
     return _loss.l1_loss(*_promote(input, target), reduction=reduction)
 
 
@@ -174,9 +198,15 @@ def huber_loss(
 
 
 def smooth_l1_loss(
-    input: Tensor, target: Tensor, *, reduction: str = "mean", beta: float = 1.0
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
 ) -> Tensor:
     """Smooth L1 loss (``huber_loss(delta=beta) / beta``); an integer target is promoted."""
+    reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
     return _loss.smooth_l1_loss(*_promote(input, target), reduction=reduction, beta=beta)
 
 
@@ -191,12 +221,83 @@ def _check_probability_target(name: str, target: Any) -> None:
 
 
 def binary_cross_entropy(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, *, reduction: str = "mean"
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
 ) -> Tensor:
     """``-weight * (t log p + (1 - t) log(1 - p))`` for probabilities ``p = input``; the
     target must lie in [0, 1] as well (PyTorch refuses other targets)."""
     _check_probability_target("binary_cross_entropy", target)
+    reduction = _reduction("binary_cross_entropy", size_average, reduce, reduction)
     return _loss.binary_cross_entropy(input, target, weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits."""
+    reduction = _reduction("binary_cross_entropy_with_logits", size_average, reduce, reduction)
+    return _loss.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=reduction, pos_weight=pos_weight
+    )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """``-sum_c w_c q_c log softmax(input)_c`` for class indices or probabilities ``q``."""
+    reduction = _reduction("cross_entropy", size_average, reduce, reduction)
+    return _loss.cross_entropy(
+        input,
+        target,
+        weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-w_y input_y`` for log-probabilities ``input`` and class indices ``y``."""
+    reduction = _reduction("nll_loss", size_average, reduce, reduction)
+    return _loss.nll_loss(input, target, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """``target * (log target - input)`` for log-probabilities ``input``, reduced."""
+    reduction = _reduction("kl_div", size_average, reduce, reduction)
+    return _loss.kl_div(input, target, reduction=reduction, log_target=log_target)
 
 
 # ---- dropout ---------------------------------------------------------------------------------
@@ -269,11 +370,21 @@ def dropout2d(
     """Zero whole channels: each (sample, channel) pair is dropped with probability ``p`` and
     the kept ones are scaled by ``1 / (1 - p)``; the gradient is the same mask.
 
-    Shape: input (N, C, H, W), or (N, C, L) (channel-wise 1-D dropout, as PyTorch does).
+    Shape: input (N, C, H, W), or (N, C, L) (channel-wise 1-D dropout, as PyTorch does), or
+    (N, C) with PyTorch's deprecation warning (each element is a channel).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout2d: probability p must be in [0, 1], got {p}")
-    if input.ndim not in (3, 4):
+    if input.ndim == 2:
+        # PyTorch reads (N, C) as channels without extent: each element is dropped alone
+        warnings.warn(
+            "dropout2d: Received a 2-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif input.ndim not in (3, 4):
         raise ValueError(
             f"dropout2d: expected an input of shape (N, C, H, W) or (N, C, L), got shape "
             f"{tuple(input.shape)}"

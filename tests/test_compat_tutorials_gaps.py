@@ -1,0 +1,134 @@
+"""Names and signatures that public PyTorch tutorials and examples use, found by running them
+on retroprop with only the import changed (docs/pytorch.md); each checked against torch 2.13."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import retroprop as rp
+import retroprop.nn.functional as F
+
+LEGACY = [  # (size_average, reduce) -> torch's reading
+    (None, None),
+    (False, None),
+    (True, None),
+    (None, False),
+    (False, True),
+    (True, False),
+]
+
+
+def _pair(rng, shape=(4, 3), low=-1.0, high=1.0):
+    x = rng.uniform(low, high, shape)
+    return rp.tensor(x, dtype=rp.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+
+def _check(rp_out, torch_out, rp_x, torch_x):
+    np.testing.assert_allclose(rp_out.detach().numpy(), torch_out.detach().numpy(), rtol=1e-10)
+    rp_out.sum().backward()
+    torch_out.sum().backward()
+    np.testing.assert_allclose(rp_x.grad.numpy(), torch_x.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("size_average, reduce", LEGACY)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss"])
+def test_regression_losses_read_size_average_and_reduce_as_torch(name, size_average, reduce):
+    rng = np.random.default_rng(0)
+    (a, ta), (b, tb) = _pair(rng), _pair(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = getattr(F, name)(a, b.detach(), size_average=size_average, reduce=reduce)
+        ref = getattr(torch.nn.functional, name)(
+            ta, tb.detach(), size_average=size_average, reduce=reduce
+        )
+    _check(out, ref, a, ta)
+
+
+@pytest.mark.parametrize("size_average, reduce", LEGACY)
+def test_binary_cross_entropies_read_legacy_reduction_as_torch(size_average, reduce):
+    rng = np.random.default_rng(1)
+    p, tp = _pair(rng, low=0.05, high=0.95)
+    t = rng.uniform(0, 1, (4, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = F.binary_cross_entropy(p, rp.tensor(t, dtype=rp.float64), None, size_average, reduce)
+        ref = TF.binary_cross_entropy(tp, torch.tensor(t), None, size_average, reduce)
+    _check(out, ref, p, tp)
+    z, tz = _pair(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = F.binary_cross_entropy_with_logits(
+            z, rp.tensor(t, dtype=rp.float64), size_average=size_average, reduce=reduce
+        )
+        ref = TF.binary_cross_entropy_with_logits(
+            tz, torch.tensor(t), size_average=size_average, reduce=reduce
+        )
+    _check(out, ref, z, tz)
+
+
+@pytest.mark.parametrize("size_average, reduce", LEGACY)
+def test_class_losses_read_legacy_reduction_as_torch(size_average, reduce):
+    rng = np.random.default_rng(2)
+    y = np.array([0, 2, 1, 2])
+    x, tx = _pair(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = F.cross_entropy(x, rp.tensor(y), None, size_average, -100, reduce)
+        ref = TF.cross_entropy(tx, torch.tensor(y), None, size_average, -100, reduce)
+    _check(out, ref, x, tx)
+    x, tx = _pair(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = F.nll_loss(x, rp.tensor(y), size_average=size_average, reduce=reduce)
+        ref = TF.nll_loss(tx, torch.tensor(y), size_average=size_average, reduce=reduce)
+    _check(out, ref, x, tx)
+    x, tx = _pair(rng, low=-3, high=-0.1)
+    q = rng.dirichlet(np.ones(3), 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = F.kl_div(x, rp.tensor(q, dtype=rp.float64), size_average, reduce)
+        ref = TF.kl_div(tx, torch.tensor(q), size_average, reduce)
+    _check(out, ref, x, tx)
+
+
+def test_legacy_reduction_warns_as_torch_and_plain_calls_do_not():
+    x = rp.tensor([0.3, 0.6])
+    t = rp.tensor([0.0, 1.0])
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        F.binary_cross_entropy(x, t, size_average=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.binary_cross_entropy(x, t, reduction="sum")
+
+
+def test_legacy_reduction_keeps_a_float64_gradcheck():
+    rng = np.random.default_rng(3)
+    a = rp.tensor(rng.normal(size=(3, 2)), dtype=rp.float64, requires_grad=True)
+    b = rp.tensor(rng.normal(size=(3, 2)), dtype=rp.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert rp.autograd.gradcheck(lambda u: F.mse_loss(u, b, size_average=False), (a,))
+
+
+def test_dropout2d_on_a_2d_input_warns_and_drops_single_elements_as_torch():
+    x = torch.ones(64, 32)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        TF.dropout2d(x, 0.5)
+    rp.manual_seed(0)
+    a = rp.ones(64, 32, requires_grad=True)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        y = F.dropout2d(a, 0.5, training=True)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        z = rp.nn.Dropout2d(0.5)(a)
+    values = y.detach().numpy()
+    assert set(np.unique(values)) == {0.0, 2.0}
+    # torch drops elements independently: not whole rows or columns
+    assert (values == 0).sum(axis=1).min() > 0 and (values == 0).sum(axis=1).max() < 32
+    assert (values == 0).sum(axis=0).min() > 0 and (values == 0).sum(axis=0).max() < 64
+    assert abs((values == 0).mean() - 0.5) < 0.05
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), values)
+    assert z.shape == (64, 32)
