@@ -5,7 +5,7 @@ import retroprop.nn as nn
 import retroprop.nn.functional as F
 """
 
-from retroprop import autograd, backends, cuda, data, optim, utils
+from retroprop import accelerator, autograd, backends, cuda, data, onnx, optim, utils
 from retroprop.autograd import detect_anomaly
 from retroprop.backends import (
     are_deterministic_algorithms_enabled,

@@ -45,6 +45,7 @@ CASES = {
     "BatchNorm1d": (lambda: nn.BatchNorm1d(3), lambda: [_f(4, 3)]),
     "BatchNorm2d": (lambda: nn.BatchNorm2d(3), lambda: [_f(2, 3, 4, 4)]),
     "Bilinear": (lambda: nn.Bilinear(3, 2, 4), lambda: [_f(5, 3), _f(5, 2)]),
+    "DataParallel": (lambda: nn.DataParallel(nn.Linear(3, 2)), lambda: [_f(4, 3)]),
     "Conv1d": (lambda: nn.Conv1d(3, 2, 3), lambda: [_f(2, 3, 7)]),
     "Conv2d": (lambda: nn.Conv2d(3, 2, 3), lambda: [_f(2, 3, 5, 5)]),
     "ConvTranspose1d": (lambda: nn.ConvTranspose1d(3, 2, 3), lambda: [_f(2, 3, 5)]),

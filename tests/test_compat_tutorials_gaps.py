@@ -132,3 +132,45 @@ def test_dropout2d_on_a_2d_input_warns_and_drops_single_elements_as_torch():
     y.sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), values)
     assert z.shape == (64, 32)
+
+
+def test_accelerator_queries_answer_as_torch_without_an_accelerator():
+    assert rp.accelerator.is_available() is torch.accelerator.is_available() is False
+    assert rp.accelerator.device_count() == torch.accelerator.device_count() == 0
+    assert rp.accelerator.current_accelerator() is torch.accelerator.current_accelerator()
+    assert rp.accelerator.current_accelerator(check_available=True) is None
+    with pytest.raises(RuntimeError, match="accelerator.current_device_index: retroprop runs"):
+        rp.accelerator.current_device_index()
+    use_accel = rp.accelerator.is_available()
+    device = rp.accelerator.current_accelerator() if use_accel else rp.device("cpu")
+    assert rp.zeros(2, device=device).device == rp.device("cpu")
+
+
+def test_data_parallel_runs_the_module_and_keeps_torch_state_dict_keys():
+    import retroprop.nn.parallel  # torch.nn.parallel's path, the same module
+
+    assert retroprop.nn.parallel is rp.nn.parallel
+    rp.manual_seed(0)
+    inner = rp.nn.Linear(4, 3)
+    net = rp.nn.DataParallel(inner, device_ids=[0, 1])
+    ref = torch.nn.DataParallel(torch.nn.Linear(4, 3), device_ids=[0, 1])
+    assert list(net.state_dict()) == list(ref.state_dict()) == ["module.weight", "module.bias"]
+    assert net.device_ids == ref.device_ids == []
+    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
+    x = np.random.default_rng(4).normal(size=(5, 4)).astype(np.float32)
+    out, expected = net(rp.tensor(x)), ref(torch.tensor(x))
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="device type could not be determined"):
+        torch.nn.parallel.data_parallel(ref.module, torch.tensor(x), range(2))
+    with pytest.raises(RuntimeError, match="nn.parallel.data_parallel: retroprop runs on the CPU"):
+        rp.nn.parallel.data_parallel(inner, rp.tensor(x), range(2))
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(inner.weight.grad.numpy(), ref.module.weight.grad.numpy())
+
+
+def test_onnx_is_importable_and_export_says_to_save_the_state_dict():
+    import retroprop.onnx
+
+    with pytest.raises(NotImplementedError, match=r"onnx.export: .*Linear.*state_dict"):
+        retroprop.onnx.export(rp.nn.Linear(2, 2), rp.zeros(1, 2), "model.onnx")

@@ -1,6 +1,6 @@
 """Neural-network modules (PyTorch's names, arguments and layouts)."""
 
-from retroprop.nn import functional, init, utils
+from retroprop.nn import functional, init, parallel, utils
 from retroprop.nn.activation import (
     ELU,
     GELU,
@@ -82,6 +82,7 @@ from retroprop.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from retroprop.nn.parallel import DataParallel
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.parameter_containers import ParameterDict, ParameterList
 from retroprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
