@@ -174,3 +174,18 @@ def test_onnx_is_importable_and_export_says_to_save_the_state_dict():
 
     with pytest.raises(NotImplementedError, match=r"onnx.export: .*Linear.*state_dict"):
         retroprop.onnx.export(rp.nn.Linear(2, 2), rp.zeros(1, 2), "model.onnx")
+
+
+def test_linear_takes_device_and_dtype_in_torch_positions():
+    # a subclass forwarding PyTorch's positional factory arguments (examples/mnist_forward_forward)
+    class Layer(rp.nn.Linear):
+        def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+            super().__init__(in_features, out_features, bias, device, dtype)
+
+    layer = Layer(4, 3, True, "cpu", rp.float64)
+    ref = torch.nn.Linear(4, 3, True, "cpu", torch.float64)
+    assert layer.weight.dtype == np.float64 and layer.weight.device == rp.device("cpu")
+    assert rp.nn.Linear(2, 2, device=rp.device("cpu")).bias.shape == (2,)
+    assert tuple(ref.weight.shape) == layer.weight.shape
+    with pytest.raises(RuntimeError, match="Linear: retroprop runs on the CPU only"):
+        rp.nn.Linear(2, 2, device="cuda")

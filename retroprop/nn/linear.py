@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
@@ -32,6 +33,7 @@ class Linear(Module):
         in_features: size of each input's last dimension.
         out_features: size of each output's last dimension.
         bias: learn an additive bias.
+        device: the CPU (``"cpu"``, ``rp.device("cpu")`` or None); any other device raises.
         dtype: dtype of the parameters (default: ``rp.get_default_dtype()``).
 
     Shape: input (*, in_features) -> output (*, out_features).
@@ -48,9 +50,15 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
+        check_device("Linear", device)
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, int | np.integer) or n < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative integer, got {n!r}")
