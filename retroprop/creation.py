@@ -69,14 +69,14 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; sizes must be integers."""
     check_device("zeros", device)
     arr = np.zeros(_size("zeros", size), _float(dtype))
-    return Tensor(arr, requires_grad, dtype=_float(dtype))
+    return Tensor(arr, requires_grad=requires_grad, dtype=_float(dtype))
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``; sizes must be integers."""
     check_device("ones", device)
     arr = np.ones(_size("ones", size), _float(dtype))
-    return Tensor(arr, requires_grad, dtype=_float(dtype))
+    return Tensor(arr, requires_grad=requires_grad, dtype=_float(dtype))
 
 
 def full(size: Sequence[int], fill_value: float, dtype: Any = None, device: Any = None,
@@ -92,7 +92,9 @@ def full(size: Sequence[int], fill_value: float, dtype: Any = None, device: Any 
         )
     if dtype is None:
         dtype = {"b": np.bool_, "f": get_default_dtype()}.get(value.dtype.kind, np.int64)
-    return Tensor(np.full(_size("full", (size,)), value, dtype), requires_grad, dtype=dtype)
+    return Tensor(
+        np.full(_size("full", (size,)), value, dtype), requires_grad=requires_grad, dtype=dtype
+    )
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -104,7 +106,9 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:  # fmt: skip
     check_device("eye", device)
-    return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad, dtype=_float(dtype))
+    return Tensor(
+        np.eye(n, m, dtype=_float(dtype)), requires_grad=requires_grad, dtype=_float(dtype)
+    )
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -116,13 +120,14 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if step == 0:
         raise ValueError(f"arange: step must be non-zero, got step={step!r}")
     arr = np.arange(*(_number(v) for v in (start, end, step)))
-    return Tensor(arr, requires_grad, dtype=dtype)
+    return Tensor(arr, requires_grad=requires_grad, dtype=dtype)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:  # fmt: skip
     check_device("linspace", device)
-    return Tensor(np.linspace(start, end, steps), requires_grad, dtype=_float(dtype))
+    arr = np.linspace(start, end, steps)
+    return Tensor(arr, requires_grad=requires_grad, dtype=_float(dtype))
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -130,7 +135,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     """Uniform samples in [0, 1) from the global generator (or ``generator``)."""
     check_device("rand", device)
     data = _rng("rand", generator).random(_size("rand", size), dtype=np.float64)
-    return Tensor(data, requires_grad, dtype=_float(dtype))
+    return Tensor(data, requires_grad=requires_grad, dtype=_float(dtype))
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -138,7 +143,7 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """Standard normal samples from the global generator (or ``generator``)."""
     check_device("randn", device)
     data = _rng("randn", generator).standard_normal(_size("randn", size))
-    return Tensor(data, requires_grad, dtype=_float(dtype))
+    return Tensor(data, requires_grad=requires_grad, dtype=_float(dtype))
 
 
 def randint(low: int, high: Any = None, size: Sequence[int] | None = None, *,
@@ -157,16 +162,15 @@ def randint(low: int, high: Any = None, size: Sequence[int] | None = None, *,
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     data = _rng("randint", generator).integers(low, high, _size("randint", (size,)))
-    return Tensor(data, requires_grad, dtype=dtype or np.int64)
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype or np.int64)
 
 
 def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
              generator: Any = None) -> Tensor:  # fmt: skip
     """A random permutation of 0 .. n-1 (int64)."""
     check_device("randperm", device)
-    return Tensor(
-        _rng("randperm", generator).permutation(n), requires_grad, dtype=dtype or np.int64
-    )
+    perm = _rng("randperm", generator).permutation(n)
+    return Tensor(perm, requires_grad=requires_grad, dtype=dtype or np.int64)
 
 
 def _like(name: str, t: Tensor, dtype: Any, device: Any) -> Any:

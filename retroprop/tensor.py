@@ -45,6 +45,22 @@ def set_default_dtype(dtype: Any) -> None:
 _KEEP_KIND = (np.ndarray, np.generic)  # arrays keep their integer or bool dtype in Tensor(...)
 
 
+def _constructor_array(args: tuple[Any, ...], dtype: Any) -> np.ndarray:
+    """The array of ``Tensor(*args)``: sizes for none or several Python ints, else data."""
+    if len(args) != 1 and all(type(a) is int for a in args):  # type(True) is bool, not int
+        return np.zeros(args if args else (0,), dtype or _default_dtype)
+    if len(args) != 1:
+        raise TypeError(
+            f"Tensor: expected one data argument or integer sizes, got {len(args)} arguments "
+            f"of types {[type(a).__name__ for a in args]}"
+        )
+    data = args[0]
+    arr = _as_array(data, dtype)
+    if dtype is None and arr.dtype.kind in "biu" and not isinstance(data, _KEEP_KIND):
+        arr = arr.astype(_default_dtype)  # torch.Tensor's legacy rule: always floating
+    return arr
+
+
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a Tensor, sharing its memory when no conversion is needed.
 
@@ -81,6 +97,10 @@ class Tensor(TensorAPI):
         data: array-like. Floats become the default dtype (float32), and so do Python
             numbers and lists of any kind (``rp.Tensor([1, 2])`` is float32, as
             ``torch.Tensor``); an integer or bool NumPy array keeps int64 / bool.
+            Two or more Python integers are sizes, as in PyTorch: ``rp.Tensor(2, 3)`` is a
+            (2, 3) tensor (of zeros; PyTorch leaves the values undefined); ``rp.Tensor()`` is
+            empty. One integer stays a number (``rp.Tensor(5)`` is 5.0, where PyTorch makes
+            5 values): the ops wrap Python numbers this way.
         requires_grad: record operations on this tensor so ``backward`` can reach it.
         dtype: force a dtype.
         device: the CPU (``"cpu"`` or None); any other device is refused.
@@ -96,13 +116,10 @@ class Tensor(TensorAPI):
     _accumulator: Any = None  # the AccumulateGrad node of a leaf, made when first asked for
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+        self, *data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
     ) -> None:
         devices.check_device("Tensor", device)
-        arr = _as_array(data, dtype)
-        if dtype is None and arr.dtype.kind in "biu" and not isinstance(data, _KEEP_KIND):
-            arr = arr.astype(_default_dtype)  # torch.Tensor's legacy rule: always floating
-        self._data = arr
+        self._data = _constructor_array(data, dtype)
         self.grad: Tensor | None = None
         self._ctx: autograd.Function | None = None
         self._retains_grad = False
@@ -478,6 +495,15 @@ class Tensor(TensorAPI):
 
         return self.copy_(default_generator.normal(mean, std, self.shape))
 
+    def random_(self, low: int = 0, high: int | None = None) -> Tensor:
+        """Integers drawn uniformly from [low, high) (``random_(high)`` from [0, high)), as
+        ``torch.Tensor.random_(from, to)``; without bounds, [0, 2^24) for float32."""
+        from retroprop.random import default_generator
+
+        if high is None:
+            low, high = (0, low) if low else (0, _random_top(self._data.dtype))
+        return self.copy_(default_generator.integers(low, high, self.shape))
+
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
 
@@ -585,8 +611,8 @@ class Tensor(TensorAPI):
     def div(self, other: Any) -> Tensor:
         return _ar.div(self, other)
 
-    def pow(self, other: Any) -> Tensor:
-        return _ar.pow(self, other)
+    def pow(self, exponent: Any) -> Tensor:
+        return _ar.pow(self, exponent)
 
     def neg(self) -> Tensor:
         return _ar.neg(self)
@@ -640,21 +666,25 @@ class Tensor(TensorAPI):
         return _act.sigmoid(self)
 
     @numpy_aliases
-    def softmax(self, dim: int | None = None) -> Tensor:
-        return _act.softmax(self, dim)
+    def softmax(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
+        return _act.softmax(x, dim)
 
     @numpy_aliases
-    def log_softmax(self, dim: int | None = None) -> Tensor:
-        return _act.log_softmax(self, dim)
+    def log_softmax(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
+        return _act.log_softmax(x, dim)
 
     # ---- reductions (see retroprop.ops.reduce); NumPy's axis=/keepdims= are accepted -------
     @numpy_aliases
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.sum(self, dim, keepdim)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
+        return _red.sum(x, dim, keepdim)
 
     @numpy_aliases
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
+        return _red.mean(x, dim, keepdim)
 
     @numpy_aliases
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -693,8 +723,9 @@ class Tensor(TensorAPI):
         return _red.argmin(self, dim, keepdim)
 
     @numpy_aliases
-    def cumsum(self, dim: int | None = None) -> Tensor:
-        return _red.cumsum(self, dim)
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
+        return _red.cumsum(x, dim)
 
     # ---- shapes (see retroprop.ops.shape and retroprop.ops.indexing) --------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -755,6 +786,16 @@ class Tensor(TensorAPI):
 
 def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
+
+
+def _random_top(dtype: np.dtype) -> int:
+    """The exclusive bound of ``random_()`` without arguments, as PyTorch: floats draw from
+    [0, 2^digits] (every integer there is exact: 2^24 for float32), integers from [0, max]."""
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1) + 1
+    if dtype.kind == "b":
+        return 2
+    return int(np.iinfo(dtype).max) + 1
 
 
 def is_tensor(obj: Any) -> bool:

@@ -252,3 +252,38 @@ def test_switches_that_change_nothing_on_the_cpu():
         rp.set_float32_matmul_precision("fast")
     model = nn.Linear(2, 2)
     assert rp.compile(model) is model and rp.compile(mode="max-autotune")(model) is model
+
+
+def test_tensor_constructor_with_sizes_as_torch():
+    for args in [(2, 3), (4, 1, 2), ()]:
+        r, t = rp.Tensor(*args), torch.Tensor(*args)
+        assert r.shape == tuple(t.shape) and r.dtype == t.numpy().dtype == np.float32
+    # the custom-layer idiom: an uninitialised Parameter, then an init function
+    w = nn.Parameter(rp.Tensor(3, 2))
+    nn.init.uniform_(w, -0.1, 0.1)
+    assert w.shape == (3, 2) and w.requires_grad and np.abs(w.detach().numpy()).max() <= 0.1
+    assert rp.Tensor(2, 3, requires_grad=True).requires_grad
+    assert rp.Tensor(5).shape == ()  # one integer is a number here (torch: 5 values)
+    with pytest.raises(TypeError, match="one data argument or integer sizes"):
+        rp.Tensor([1.0], 2)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "cumsum", "softmax", "log_softmax"])
+def test_tensor_methods_take_dtype_as_torch(name):
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    ours = getattr(rp.tensor(x), name)(1, dtype=rp.float64)
+    theirs = getattr(torch.tensor(x), name)(1, dtype=torch.float64)
+    assert ours.dtype == theirs.numpy().dtype == np.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert rp.arange(4).sum(dtype=rp.float32).dtype == np.float32
+
+
+def test_random_fills_integers_in_range_as_torch():
+    for lib in (rp, torch):
+        lib.manual_seed(0)
+        assert set(np.unique(lib.zeros(500).random_(3).numpy())) == {0.0, 1.0, 2.0}
+        values = lib.zeros(500, dtype=lib.int64).random_(2, 5).numpy()
+        assert set(np.unique(values)) == {2, 3, 4} and values.dtype == np.int64
+        half = lib.zeros(4000, dtype=lib.float16).random_().numpy()
+        assert half.min() >= 0 and half.max() <= 2048 and np.all(half == np.round(half))
+    assert rp.ones(2).pow(exponent=3).numpy().tolist() == [1.0, 1.0]
