@@ -2,7 +2,9 @@
 
 ``rp.device("cpu")``, ``tensor.device`` and every ``device=`` argument accept the CPU in any of
 PyTorch's spellings (``"cpu"``, ``"cpu:0"``, ``rp.device("cpu")``, ``None``). Any other device
-(``"cuda"``, ``"mps"``, ...) raises :func:`not_on_cpu`'s error, the same everywhere.
+(``"cuda"``, ``"mps"``, ...) raises :func:`not_on_cpu`'s error, the same everywhere, when it is
+used; ``rp.device("cuda")`` itself only names it, as ``torch.device("cuda")`` does on a machine
+without a GPU.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ def not_on_cpu(where: str, what: Any) -> RuntimeError:
 
 
 class device:
-    """A device name, as ``torch.device``: only ``device("cpu")`` (index None or 0) exists.
+    """A device name, as ``torch.device``: only ``device("cpu")`` (index None or 0) exists;
+    ``device("cuda")`` can be named (and compared, printed, its ``index`` read) but any tensor,
+    module or factory given it raises the CPU-only error.
 
     Args:
         type: ``"cpu"``, ``"cpu:0"``, or another ``device``.
@@ -49,9 +53,9 @@ class device:
             index = int(idx)
         if name not in _KNOWN:
             raise RuntimeError(f"device: unknown device type {name!r} in {type!r}")
-        if name != "cpu":
-            raise not_on_cpu("device", type if index is None else f"{name}:{index}")
-        if index not in (None, 0):
+        if index is not None and (not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"device: index must be a non-negative integer, got {index!r}")
+        if name == "cpu" and index not in (None, 0):
             raise RuntimeError(f"device: there is one CPU device (index 0), got cpu:{index}")
         self.type = name
         self.index = index
@@ -82,7 +86,11 @@ CPU = device("cpu")
 
 def check_device(where: str, dev: Any) -> None:
     """Accept the CPU however it is named (or None); refuse any other device clearly."""
-    if dev is None or isinstance(dev, device):
+    if dev is None:
+        return
+    if isinstance(dev, device):
+        if dev.type != "cpu":
+            raise not_on_cpu(where, str(dev))
         return
     if isinstance(dev, int) and not isinstance(dev, bool):
         # torch reads a bare integer as an accelerator index

@@ -71,7 +71,10 @@ def test_cuda_and_to_cuda_raise_one_clear_error():
         lambda: x.to(device="cuda:0"),
         m.cuda,
         lambda: m.to("cuda"),
-        lambda: rp.device("cuda"),
+        lambda: x.to(rp.device("cuda")),
+        lambda: rp.zeros(1, device=rp.device("cuda", 0)),
+        lambda: m.to(rp.device("mps")),
+        lambda: rp.set_default_device(rp.device("cuda")),
         lambda: rp.set_default_device("cuda"),
         rp.cuda.synchronize,
     ):
@@ -79,6 +82,17 @@ def test_cuda_and_to_cuda_raise_one_clear_error():
             call()
     with pytest.raises(RuntimeError, match="unknown device"):
         rp.device("gpu")
+
+
+def test_a_gpu_device_can_be_named_as_in_torch_without_a_gpu():
+    # the tensors tutorial: torch.cuda.is_available() & (torch.device('cuda').index is not None)
+    for spec in ("cuda", "cuda:1", "mps"):
+        d, t = rp.device(spec), torch.device(spec)
+        assert (d.type, d.index, str(d), repr(d)) == (t.type, t.index, str(t), repr(t))
+    assert rp.device("cuda", 1) == rp.device("cuda:1") != rp.device("cuda")
+    assert rp.device("cuda") != rp.device("cpu") and rp.device("cuda") == "cuda"
+    with pytest.raises(RuntimeError, match="index must be a non-negative integer"):
+        rp.device("cuda", -1)
 
 
 def test_cuda_and_backends_queries_as_torch_without_a_gpu():
