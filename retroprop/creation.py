@@ -146,11 +146,12 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return Tensor(data, requires_grad=requires_grad, dtype=_float(dtype))
 
 
-def randint(low: int, high: Any = None, size: Sequence[int] | None = None, *,
+def randint(low: Any = None, high: Any = None, size: Sequence[int] | None = None, *,
             dtype: Any = None, device: Any = None, requires_grad: bool = False,
             generator: Any = None) -> Tensor:  # fmt: skip
     """Integers in [low, high), int64 by default: ``randint(low, high, size)`` or, as PyTorch,
-    ``randint(high, size)`` (from 0)."""
+    ``randint(high, size)`` (from 0), with any of them as keywords (``randint(10, size=(3,))``,
+    ``randint(high=10, size=(3,))``)."""
     check_device("randint", device)
     if size is None:
         if not isinstance(high, tuple | list):
@@ -159,6 +160,12 @@ def randint(low: int, high: Any = None, size: Sequence[int] | None = None, *,
                 f"got low={low!r}, high={high!r}"
             )
         low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high is None:
+        raise TypeError(f"randint: high is missing; call randint(high, size), got size={size!r}")
+    if low is None:
+        low = 0
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     data = _rng("randint", generator).integers(low, high, _size("randint", (size,)))

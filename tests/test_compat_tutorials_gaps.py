@@ -189,3 +189,28 @@ def test_linear_takes_device_and_dtype_in_torch_positions():
     assert tuple(ref.weight.shape) == layer.weight.shape
     with pytest.raises(RuntimeError, match="Linear: retroprop runs on the CPU only"):
         rp.nn.Linear(2, 2, device="cuda")
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, low, high",
+    [
+        ((10,), {"size": (3,)}, 0, 10),  # examples/mnist_forward_forward
+        ((), {"high": 10, "size": (2,)}, 0, 10),
+        ((2, 5), {"size": (4,)}, 2, 5),
+        ((), {"low": 2, "high": 5, "size": (4,)}, 2, 5),
+        ((10, (3,)), {}, 0, 10),
+        ((2, 5, (4,)), {}, 2, 5),
+    ],
+)
+def test_randint_takes_its_arguments_positionally_or_by_keyword_as_torch(args, kwargs, low, high):
+    ours, theirs = rp.randint(*args, **kwargs), torch.randint(*args, **kwargs)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == theirs.numpy().dtype
+    values = np.concatenate([rp.randint(*args, **kwargs).numpy() for _ in range(50)])
+    assert values.min() == low and values.max() == high - 1
+
+
+def test_randint_without_high_says_so():
+    with pytest.raises(TypeError, match="randint: high is missing"):
+        rp.randint(size=(2,))
+    with pytest.raises(TypeError):
+        torch.randint(size=(2,))
