@@ -220,6 +220,22 @@ class Tensor(TensorAPI):
         return False
 
     @property
+    def is_cpu(self) -> bool:
+        return True
+
+    @property
+    def is_xpu(self) -> bool:
+        return False
+
+    @property
+    def is_mps(self) -> bool:
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    @property
     def is_leaf(self) -> bool:
         return self._ctx is None
 

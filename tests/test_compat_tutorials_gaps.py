@@ -214,3 +214,9 @@ def test_randint_without_high_says_so():
         rp.randint(size=(2,))
     with pytest.raises(TypeError):
         torch.randint(size=(2,))
+
+
+def test_tensor_device_flags_as_torch_on_the_cpu():
+    ours, theirs = rp.ones(2), torch.ones(2)
+    for flag in ("is_cpu", "is_cuda", "is_xpu", "is_mps", "is_meta"):
+        assert getattr(ours, flag) is getattr(theirs, flag), flag
