@@ -9,6 +9,7 @@ import pytest
 from retroprop import lab
 from retroprop.data.datasets import data_root
 from retroprop.lab.experiments.diy._autoencoder import diy_autoencoder, nn_autoencoder
+from retroprop.lab.experiments.diy._common import shift_digits
 
 
 def quick(name: str, tmp_path: Path, **settings) -> dict:
@@ -119,3 +120,17 @@ def test_clustering_scores_raw_pixels_and_codes(tmp_path):
     assert m["nmi_raw"] > 0.3  # k-means on 200 raw digits finds some of them
     gain = min(m["ari_code"] - m["ari_raw"], m["nmi_code"] - m["nmi_raw"])
     assert m["code_gain_min"] == pytest.approx(gain)
+
+
+def test_shift_digits_moves_each_image_by_at_most_one_pixel():
+    X = np.random.default_rng(0).random((50, 1, 16, 16)).astype(np.float32)
+    S = shift_digits(X, np.random.default_rng(1), background=-1.0)
+    assert S.shape == X.shape and S.dtype == X.dtype
+    moves = set()
+    for x, s in zip(X[:, 0], S[:, 0], strict=True):
+        padded = np.pad(x, 1, constant_values=-1.0)
+        windows = [(i, j) for i in range(3) for j in range(3)]
+        found = [(i, j) for i, j in windows if (padded[i : i + 16, j : j + 16] == s).all()]
+        assert found, "each output is its input moved by -1, 0 or +1 pixel"
+        moves.add(found[0])
+    assert len(moves) > 4  # drawn per image

@@ -46,16 +46,22 @@ def fit_nn(
     seed: int,
     weight_decay: float = 0.0,
     evaluate: Callable[[State], dict[str, float]] | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` with AdamW (cosine-annealed learning rate) on the shared loop,
-    minibatches of (X, y) shuffled by ``seed``; the loop's per-epoch history."""
+    minibatches of (X, y) shuffled by ``seed``; the loop's per-epoch history. ``augment``
+    maps each input batch (an array) to a randomly altered one, with a generator seeded by
+    ``seed`` and kept in the loop's state."""
     opt = rp.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = rp.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     data = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, seed=seed)
-    state = State(model=model, opt=opt, sched=sched, data=data)
+    rng = np.random.default_rng(seed + 1)
+    state = State(model=model, opt=opt, sched=sched, data=data, rng=rng)
 
     def step(s: State, batch: Any) -> dict[str, float]:
         xb, yb = batch
+        if augment is not None:
+            xb = rp.tensor(augment(xb.numpy(), s.rng))
         s.model.train()
         s.opt.zero_grad()
         value = loss(s.model(xb), yb)
@@ -70,6 +76,16 @@ def fit_nn(
         state, step, data, epochs=epochs, evaluate=evaluate, on_epoch_end=on_epoch_end, name=name
     )
     return history.history
+
+
+def shift_digits(X: np.ndarray, rng: np.random.Generator, background: float = -1.0) -> np.ndarray:
+    """Each (1, 16, 16) image of X moved by -1, 0 or +1 pixel in each direction (drawn per
+    image), the uncovered border filled with ``background``: a data augmentation."""
+    n, _, h, w = X.shape
+    padded = np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=background)
+    rows = rng.integers(0, 3, n)[:, None] + np.arange(h)
+    cols = rng.integers(0, 3, n)[:, None] + np.arange(w)
+    return padded[np.arange(n)[:, None, None], 0, rows[:, :, None], cols[:, None, :]][:, None]
 
 
 def predict(model: nn.Module, X: np.ndarray, dtype: Any = rp.float32) -> np.ndarray:

@@ -18,6 +18,7 @@ from retroprop.lab.experiments.diy._common import (
     confusion_figure,
     fit_nn,
     predict,
+    shift_digits,
     usps,
     usps_cnn,
 )
@@ -58,6 +59,7 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         ctx, "cnn", cnn, X.reshape(-1, 1, 16, 16).astype(np.float32), y, F.cross_entropy,
         epochs=config["nn_epochs"], batch_size=config["nn_batch_size"], lr=config["nn_lr"],
         seed=ctx.seed, weight_decay=config["nn_weight_decay"],
+        augment=shift_digits if config["nn_shift"] else None,
     )  # fmt: skip
     history["loss (nn CNN)"] = h["loss"]
     metrics["test_accuracy/nn"] = float(
@@ -86,7 +88,13 @@ def run(config: dict[str, Any], ctx: RunContext) -> Results:
         "stopped rising; the nn CNN's from 0.984 at 15 epochs to 0.988 at 30. The report shows "
         "only a confusion matrix. `test_accuracy/nn`: the small `nn` CNN of diy.multiclass "
         f"(16 and 32 channels), AdamW (lr {config['nn_lr']}, cosine schedule, "
-        f"{config['nn_epochs']} epochs)."
+        f"{config['nn_epochs']} epochs)"
+        + (
+            ", each training digit moved by up to one pixel in each direction, drawn anew "
+            "every batch (`nn_shift`; on the validation split 0.994 against 0.988 without)."
+            if config["nn_shift"]
+            else "."
+        )
     )
     return Results(metrics=metrics, figures=figures, notes=notes, history=history)
 
@@ -102,6 +110,7 @@ EXPERIMENT = Experiment(
         "max_iter": 12,
         "eps": 0.01,
         "nn_epochs": 30,
+        "nn_shift": True,
         "nn_batch_size": 64,
         "nn_lr": 0.002,
         "nn_weight_decay": 0.0001,
