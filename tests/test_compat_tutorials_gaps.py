@@ -220,3 +220,51 @@ def test_tensor_device_flags_as_torch_on_the_cpu():
     ours, theirs = rp.ones(2), torch.ones(2)
     for flag in ("is_cpu", "is_cuda", "is_xpu", "is_mps", "is_meta"):
         assert getattr(ours, flag) is getattr(theirs, flag), flag
+
+
+def _modules_with_device():
+    import inspect
+
+    names = []
+    for name, obj in vars(rp.nn).items():
+        theirs = getattr(torch.nn, name, None)
+        ours_is_module = inspect.isclass(obj) and issubclass(obj, rp.nn.Module)
+        takes_device = inspect.isclass(theirs) and "device" in inspect.signature(theirs).parameters
+        if ours_is_module and takes_device:
+            names.append(name)
+    return sorted(names)
+
+
+MODULE_ARGS = {
+    "Bilinear": (3, 2, 4),
+    "Conv1d": (2, 3, 3),
+    "Conv2d": (2, 3, 3),
+    "ConvTranspose1d": (2, 3, 3),
+    "ConvTranspose2d": (2, 3, 3),
+    "Embedding": (5, 3),
+    "GroupNorm": (2, 4),
+    "LayerNorm": (4,),
+    "MultiheadAttention": (4, 2),
+    "PReLU": (),
+    "Transformer": (8, 2, 1, 1, 16),
+    "TransformerDecoderLayer": (8, 2, 16),
+    "TransformerEncoderLayer": (8, 2, 16),
+}
+
+
+@pytest.mark.parametrize("name", _modules_with_device())
+def test_every_module_takes_device_where_torch_does(name):
+    import inspect
+
+    ours = list(inspect.signature(getattr(rp.nn, name).__init__).parameters)
+    theirs = list(inspect.signature(getattr(torch.nn, name).__init__).parameters)
+    assert "device" in ours
+    if "dtype" in theirs:  # device right before dtype, as in torch
+        assert ours.index("dtype") == ours.index("device") + 1
+        assert theirs.index("dtype") == theirs.index("device") + 1
+    args = MODULE_ARGS.get(name, (4, 3))
+    for device in ("cpu", rp.device("cpu"), None):
+        module = getattr(rp.nn, name)(*args, device=device)
+        assert all(p.device == rp.device("cpu") for p in module.parameters())
+    with pytest.raises(RuntimeError, match=f"{name}: retroprop runs on the CPU only"):
+        getattr(rp.nn, name)(*args, device="cuda")

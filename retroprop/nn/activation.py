@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
@@ -82,7 +83,10 @@ class PReLU(Module):
         weight: the slopes, shape (num_parameters,), filled with ``init``.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None
+    ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         if not isinstance(num_parameters, int | np.integer) or num_parameters < 1:
             raise ValueError(

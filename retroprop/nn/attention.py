@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
@@ -67,8 +68,10 @@ class MultiheadAttention(Module):
         kdim: int | None = None,
         vdim: int | None = None,
         batch_first: bool = False,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         for arg, n in (("embed_dim", embed_dim), ("num_heads", num_heads)):
             if not isinstance(n, int | np.integer) or n <= 0:

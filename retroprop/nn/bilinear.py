@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.composed import bilinear
 from retroprop.nn.module import Module
@@ -40,8 +41,10 @@ class Bilinear(Module):
         in2_features: int,
         out_features: int,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         sizes = (in1_features, in2_features, out_features)
         for name, n in zip(("in1_features", "in2_features", "out_features"), sizes):

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
@@ -142,8 +143,10 @@ class _Conv(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__(
             in_channels,
             out_channels,
@@ -241,8 +244,10 @@ class _ConvTranspose(_ConvNd):
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         if isinstance(padding, str):
             raise ValueError(
                 f"{type(self).__name__}: padding must be an int or ints, got {padding!r}"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.composed import instance_norm
 from retroprop.nn.module import Module
@@ -36,10 +37,12 @@ class _InstanceNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = False,
         track_running_stats: bool = False,
+        device: Any = None,
         dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         name = type(self).__name__
         if track_running_stats:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import no_grad
+from retroprop.devices import check_device
 from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
@@ -60,10 +61,12 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device: Any = None,
         dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive_int(name, "num_features", num_features)
@@ -194,8 +197,10 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(
@@ -240,10 +245,12 @@ class GroupNorm(Module):
         num_channels: int,
         eps: float = 1e-5,
         affine: bool = True,
+        device: Any = None,
         dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         self.num_groups = _positive_int("GroupNorm", "num_groups", num_groups)
         self.num_channels = _positive_int("GroupNorm", "num_channels", num_channels)

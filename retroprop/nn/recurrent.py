@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
@@ -411,8 +412,10 @@ class RNNCell(RNNCellBase):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"RNNCell: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')"
@@ -434,8 +437,14 @@ class GRUCell(RNNCellBase):
     mode = "GRU"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__(input_size, hidden_size, bias, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -452,8 +461,14 @@ class LSTMCell(RNNCellBase):
     mode = "LSTM"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__(input_size, hidden_size, bias, dtype)
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import no_grad
+from retroprop.devices import check_device
 from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
@@ -43,8 +44,10 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, int | np.integer) or n < 0:

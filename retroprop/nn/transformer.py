@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import functional as F
 from retroprop.nn.attention import MultiheadAttention
 from retroprop.nn.containers import ModuleList
@@ -76,8 +77,10 @@ class TransformerEncoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         if isinstance(activation, str):
             if activation not in _ACTIVATIONS:

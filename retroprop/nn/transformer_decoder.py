@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.attention import MultiheadAttention
 from retroprop.nn.containers import ModuleList
@@ -74,8 +75,10 @@ class TransformerDecoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         attention = dict(dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, **attention)
@@ -222,8 +225,10 @@ class Transformer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(type(self).__name__, device)
         super().__init__()
         activation = _activation("Transformer", activation)
         layer = dict(
