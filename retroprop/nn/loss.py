@@ -9,6 +9,7 @@ Each holds its options and calls the function of the same name in
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -46,10 +47,19 @@ class _Loss(Module):
     """Base of the losses: checks and keeps ``reduction``.
 
     Options other than the first meaningful ones are keyword-only: PyTorch's positional
-    slots there are the deprecated ``size_average`` and ``reduce``, which retroprop omits.
+    slots there are the deprecated ``size_average`` and ``reduce``. Old code passes those by
+    keyword (``nn.BCELoss(size_average=False)``): every loss accepts them so, warns as
+    PyTorch does, and reads them as a ``reduction`` (``reduce=False``: 'none', else
+    ``size_average=False``: 'sum').
     """
 
     _reductions = _REDUCTIONS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _legacy_reduction(init)
 
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
@@ -59,6 +69,22 @@ class _Loss(Module):
                 f"{', '.join(map(repr, self._reductions))}, got {reduction!r}"
             )
         self.reduction = reduction
+
+
+def _legacy_reduction(init: Any) -> Any:
+    """``init`` taking PyTorch's deprecated ``size_average=`` / ``reduce=`` keywords too."""
+
+    @functools.wraps(init)
+    def wrapped(self: _Loss, *args: Any, size_average: Any = None, reduce: Any = None, **kw: Any):
+        if size_average is not None or reduce is not None:
+            name = type(self).__name__
+            kw["reduction"] = F._reduction(name, size_average, reduce, kw.get("reduction", "mean"))
+        init(self, *args, **kw)
+
+    return wrapped
+
+
+_Loss.__init__ = _legacy_reduction(_Loss.__init__)  # type: ignore[method-assign]
 
 
 class _WeightedLoss(_Loss):
