@@ -47,7 +47,7 @@ _KEEP_KIND = (np.ndarray, np.generic)  # arrays keep their integer or bool dtype
 
 def _constructor_array(args: tuple[Any, ...], dtype: Any) -> np.ndarray:
     """The array of ``Tensor(*args)``: sizes for none or several Python ints, else data."""
-    if len(args) != 1 and all(type(a) is int for a in args):  # type(True) is bool, not int
+    if all(type(a) is int for a in args):  # type(True) is bool, not int
         return np.zeros(args if args else (0,), dtype or _default_dtype)
     if len(args) != 1:
         raise TypeError(
@@ -98,9 +98,9 @@ class Tensor(TensorAPI):
             numbers and lists of any kind (``rp.Tensor([1, 2])`` is float32, as
             ``torch.Tensor``); an integer or bool NumPy array keeps int64 / bool.
             Two or more Python integers are sizes, as in PyTorch: ``rp.Tensor(2, 3)`` is a
-            (2, 3) tensor (of zeros; PyTorch leaves the values undefined); ``rp.Tensor()`` is
-            empty. One integer stays a number (``rp.Tensor(5)`` is 5.0, where PyTorch makes
-            5 values): the ops wrap Python numbers this way.
+            (2, 3) tensor (of zeros; PyTorch leaves the values undefined), one integer too
+            (``rp.Tensor(5)`` is 5 zeros, for ``nn.Parameter(rp.Tensor(out_features))``);
+            ``rp.Tensor()`` is empty. For a number write ``rp.tensor(5.0)``.
         requires_grad: record operations on this tensor so ``backward`` can reach it.
         dtype: force a dtype.
         device: the CPU (``"cpu"`` or None); any other device is refused.

@@ -277,7 +277,10 @@ def test_tensor_constructor_with_sizes_as_torch():
     nn.init.uniform_(w, -0.1, 0.1)
     assert w.shape == (3, 2) and w.requires_grad and np.abs(w.detach().numpy()).max() <= 0.1
     assert rp.Tensor(2, 3, requires_grad=True).requires_grad
-    assert rp.Tensor(5).shape == ()  # one integer is a number here (torch: 5 values)
+    assert rp.Tensor(5).shape == tuple(torch.Tensor(5).shape) == (5,)  # one size, as torch
+    bias = nn.Parameter(rp.Tensor(4))  # the old custom-layer idiom for a bias
+    assert bias.shape == (4,) and bias.dtype == np.float32
+    assert rp.mul(2, 3).item() == 6 and rp.add(2.5, 1).item() == 3.5  # numbers still work
     with pytest.raises(TypeError, match="one data argument or integer sizes"):
         rp.Tensor([1.0], 2)
 

@@ -29,7 +29,7 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
 
     A Python float next to a float32 tensor stays float32 (no silent upcast).
     """
-    from retroprop.tensor import Tensor
+    from retroprop.tensor import Tensor, as_tensor
 
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return a, b
@@ -37,7 +37,7 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
         return a, _constant(b, a)
     if isinstance(b, Tensor):
         return _constant(a, b), b
-    return Tensor(a), Tensor(b)
+    return as_tensor(a), as_tensor(b)
 
 
 def _constant(value: Any, like: Any) -> Any:
