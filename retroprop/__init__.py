@@ -195,7 +195,7 @@ from retroprop.ops.shape import (
 )
 from retroprop.ops.sorting import amax, amin, argsort, median, sort, topk
 from retroprop.ops.trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh, tan
-from retroprop.random import get_rng_state, manual_seed, seed, set_rng_state
+from retroprop.random import Generator, get_rng_state, manual_seed, seed, set_rng_state
 from retroprop.tensor import (
     Tensor,
     as_tensor,
