@@ -203,7 +203,7 @@ def lab_publish(args: argparse.Namespace) -> int:
     from retroprop.lab import get, publish
 
     get(args.name)
-    page, notes = publish(args.name, root=args.root, book=args.book)
+    page, notes = publish(args.name, root=args.root, book=args.book, variant=args.variant)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"published {args.name} to {page}/ (and rewrote {page.parent / 'README.md'})")
@@ -336,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", help="an experiment's name")
     p.add_argument("--root", metavar="DIR", default=".", help="folder that holds runs/")
     p.add_argument("--book", metavar="DIR", help="the book's folder (default ROOT/docs/results)")
+    p.add_argument(
+        "--variant",
+        metavar="LABEL",
+        help="publish to a page of its own, BOOK/NAME--LABEL, kept beside NAME's page (a run "
+        "with other settings, e.g. --model conv1d) instead of replacing it",
+    )
     p.set_defaults(func=lab_publish)
 
     p = lab_sub.add_parser(

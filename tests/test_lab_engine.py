@@ -240,6 +240,18 @@ def test_publish_refuses_quick_runs_then_aggregates_seeds_across_sittings(toy, t
     assert "(3 seeds) | 1.5 | — | met |" in index
 
     lab.run("toy.train", seed=5, out=root, settings={"lr": 0.02, "figure_inches": 2.0})
+    args = ["lab", "publish", "toy.train", "--root", str(root), "--book", str(book)]
+    assert main([*args, "--variant", "fast"]) == 0  # a page of its own: nothing replaced
+    variant = book / "toy.train--fast"
+    assert [p.name for p in (variant / "seeds").iterdir()] == ["seed-5.json"]
+    assert json.loads((variant / "results.json").read_text())["variant"] == "fast"
+    assert len(list((page / "seeds").iterdir())) == 3
+    index = (book / "README.md").read_text()
+    assert "| [toy.train](toy.train/report.md) |" in index
+    assert "| [toy.train (fast)](toy.train--fast/report.md) |" in index
+    assert main([*args, "--variant", "Bad Label"]) == 1
+    assert "variant must be lower-case letters" in capsys.readouterr().err
+
     page, notes = lab.publish("toy.train", root=root, book=book)
     assert notes == ["replaced 3 seed(s) published with other settings"]
     assert [p.name for p in (page / "seeds").iterdir()] == ["seed-5.json"]
@@ -255,7 +267,9 @@ def test_the_docs_book_index_is_current():
     assert pages and all(f"[{name}]({name}/report.md)" in index for name in pages)
     for name in pages:
         results = json.loads((book / name / "results.json").read_text())
-        assert not results["quick"] and results["experiment"] == name
+        variant = results.get("variant")
+        assert not results["quick"]
+        assert results["experiment"] + (f"--{variant}" if variant else "") == name
         for fig in results["figures"]:
             path = book / name / fig["path"]
             assert path.is_file() and path.stat().st_size <= 300_000

@@ -15,6 +15,7 @@ Quick runs are refused; no checkpoint or data is copied.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def _settings_key(record: dict[str, Any]) -> str:
 
 
 def publish(
-    name: str, root: str | Path = ".", book: str | Path | None = None
+    name: str, root: str | Path = ".", book: str | Path | None = None, variant: str | None = None
 ) -> tuple[Path, list[str]]:
     """Publish the latest full run of ``name`` under ``root/runs`` into the book.
 
@@ -93,9 +94,16 @@ def publish(
         name: the experiment.
         root: the folder holding ``runs/``.
         book: the book's folder (default ``root/docs/results``).
+        variant: a label (lower-case letters, digits, ``_``, ``-``) that gives the run its own
+            page ``NAME--variant``, beside the experiment's page instead of replacing it: a
+            run with other settings worth keeping (``--model conv1d``, say).
 
     Returns the experiment's page folder and notes on what was replaced or left out.
     """
+    if variant is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", variant):
+        raise LabError(
+            f"publish: variant must be lower-case letters, digits, '_' or '-', got {variant!r}"
+        )
     root = Path(root)
     book = Path(book) if book is not None else root / "docs" / "results"
     chosen = _latest_full(name, root)
@@ -106,7 +114,7 @@ def publish(
         figure_dir = chosen / f"seed-{results['figures_from_seed']}"
     else:
         records, figure_dir = [results], chosen
-    page = book / name
+    page = book / (f"{name}--{variant}" if variant else name)
     seed_dir = page / "seeds"
     seed_dir.mkdir(parents=True, exist_ok=True)
     notes = []
@@ -129,15 +137,26 @@ def publish(
         notes.append(f"figures left out (not PNG/SVG, or over 300 KB): {', '.join(left_out)}")
     summary["figures"] = kept
     summary["figures_from_seed"] = records[0]["seeds"][0]
+    if variant:
+        summary["variant"] = variant
     write_json(page / "results.json", summary)
-    title = f"Published from `{chosen.name}`" + (
-        f" and earlier sittings ({len(everything)} seeds in all)"
-        if len(everything) > len(records)
-        else ""
+    title = (
+        f"Published from `{chosen.name}`"
+        + (f", variant `{variant}`" if variant else "")
+        + (
+            f" and earlier sittings ({len(everything)} seeds in all)"
+            if len(everything) > len(records)
+            else ""
+        )
     )
     (page / "report.md").write_text(results_markdown(summary, title), encoding="utf-8")
     write_index(book)
     return page, notes
+
+
+def _label(results: dict[str, Any]) -> str:
+    variant = results.get("variant")
+    return results["experiment"] + (f" ({variant})" if variant else "")
 
 
 def write_index(book: Path) -> Path:
@@ -165,7 +184,7 @@ def write_index(book: Path) -> Path:
         target = "—" if met is None else ("met" if met else "**not met**")
         cpu = results.get("provenance", {}).get("cpu", "?")
         rows.append(
-            f"| [{results['experiment']}]({page.name}/report.md) | `{key}` | {ours(results, key)} "
+            f"| [{_label(results)}]({page.name}/report.md) | `{key}` | {ours(results, key)} "
             f"| {doc} | {anchor} | {target} | {results['wall_time_s']:.0f} s "
             f"| {results['finished'][:10]} | {cpu} |"
         )
