@@ -278,14 +278,15 @@ def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
     return g
 
 
-def _toposort(root: Tensor, constants: bool = False) -> list[Tensor]:
-    """Tensors reachable from ``root``, each once, inputs before outputs.
+def _toposort(roots: Sequence[Tensor], constants: bool = False) -> list[Tensor]:
+    """Tensors reachable from ``roots``, each once, inputs before outputs (a depth-first
+    post-order; one ``seen`` set for all roots keeps it topological over their union).
 
     Only tensors that take part in the gradient, unless ``constants`` (for drawing the graph).
     """
     order: list[Tensor] = []
     seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -313,122 +314,115 @@ def _run_backward(
     retain_graph: bool,
     wanted: Sequence[Tensor] | None = None,
 ) -> list[np.ndarray | None]:
-    """Propagate ``grads`` from ``roots`` to the leaves.
+    """Propagate ``grads`` from ``roots`` to the leaves, outputs before inputs.
 
     Without ``wanted``, gradients accumulate in the leaves' (and retained tensors') ``.grad``.
     With ``wanted``, nothing is written and the gradients of those tensors are returned.
     """
-
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    for root in roots:
-        for t in _toposort(root):
-            if id(t) not in seen:
-                seen.add(id(t))
-                order.append(t)
-    # a single DFS order per root is topological; merging several needs a global order
-    if len(roots) > 1:
-        order = _merge_order(order)
-
-    pending: dict[int, np.ndarray] = {}
-    owned: set[int] = set()
-
-    def accumulate(key: int, g: np.ndarray) -> None:
-        if key not in pending:
-            pending[key] = g
-        elif key in owned:
-            pending[key] += g
-        else:
-            pending[key] = pending[key] + g
-            owned.add(key)
-
+    sums = _GradSums()
     for root, g in zip(roots, grads):
-        accumulate(id(root), g)
-    # arrays already handed out as a .grad (by their base): a gradient that is a view of one of
-    # them (add's backward gives the same array to both inputs, reshape's a view) is copied, so
-    # that changing one tensor's .grad in place (clip_grad_norm_) never changes another's
+        sums.add(root, g)
+    # arrays already handed out as a .grad; their bases, see _store
     handed_out = {id(_base(g)) for g in grads}
+    position = {id(t): i for i, t in enumerate(wanted)} if wanted is not None else {}
+    results: list[np.ndarray | None] = [None] * len(position)
 
-    wanted_ids = {id(t): i for i, t in enumerate(wanted)} if wanted is not None else None
-    results: list[np.ndarray | None] = [None] * (len(wanted) if wanted is not None else 0)
-
-    for node in reversed(order):
-        g = pending.pop(id(node), None)
+    for node in reversed(_toposort(roots)):
+        g = sums.pop(node)
         if g is None:
             continue
         if node._hooks:
             g = _run_hooks(node, g)
-        if wanted_ids is not None:
-            if id(node) in wanted_ids:
-                results[wanted_ids[id(node)]] = g
+        if wanted is not None:
+            if id(node) in position:
+                results[position[id(node)]] = g
         elif node._ctx is None or node._retains_grad:
-            base = _base(g)
-            if id(base) in handed_out or not g.flags.writeable:
-                node._accumulate_grad(g.copy())
-            else:
-                handed_out.add(id(base))
-                node._accumulate_grad(g)
-        fn = node._ctx
-        if fn is None:
-            continue
-        if fn._freed:
-            raise fn._freed_error()
-        fn._check_versions()
-        in_grads = fn._backward(g)
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        if len(in_grads) != len(fn.inputs):
-            raise RuntimeError(
-                f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
-                f"{len(fn.inputs)} inputs"
-            )
-        if _anomaly_mode:
-            _check_finite("backward", fn, in_grads)
-        if not retain_graph:
-            fn._release()
-        for parent, pg in zip(fn.inputs, in_grads):
-            if pg is None or not parent.requires_grad:
-                continue
-            if pg.shape != parent._data.shape:
-                raise RuntimeError(
-                    f"{type(fn).__name__}.backward returned a gradient of shape "
-                    f"{pg.shape} for an input of shape {parent._data.shape}"
-                )
-            if pg.dtype != parent._data.dtype:
-                # mixed-precision ops (float32 * float64) compute in the wider dtype; the
-                # gradient of an input has the input's dtype, as in PyTorch
-                pg = pg.astype(parent._data.dtype)
-            accumulate(id(parent), pg)
+            _store(node, g, handed_out)
+        if node._ctx is not None:
+            fn = node._ctx
+            for parent, pg in zip(fn.inputs, _input_grads(fn, g, retain_graph)):
+                if pg is not None:
+                    sums.add(parent, pg)
     return results
+
+
+class _GradSums:
+    """The gradient flowing into each tensor, summed over its consumers.
+
+    Aliasing rule: the first gradient to arrive may be an array the walk does not own (an
+    upstream gradient passed through unchanged, a view of it, or the same array that add's
+    backward gives to both inputs), so it is stored as is and never written to; the second
+    arrival allocates the sum, which the walk then owns and adds later arrivals into in place.
+    """
+
+    def __init__(self) -> None:
+        self.grads: dict[int, np.ndarray] = {}
+        self.owned: set[int] = set()
+
+    def add(self, t: Tensor, g: np.ndarray) -> None:
+        key = id(t)
+        if key not in self.grads:
+            self.grads[key] = g
+        elif key in self.owned:
+            self.grads[key] += g
+        else:
+            self.grads[key] = self.grads[key] + g
+            self.owned.add(key)
+
+    def pop(self, t: Tensor) -> np.ndarray | None:
+        return self.grads.pop(id(t), None)
+
+
+def _store(node: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
+    """Accumulate ``g`` into ``node.grad``, copying it when its memory is already some other
+    tensor's ``.grad`` (or read-only): changing one ``.grad`` in place (clip_grad_norm_) must
+    never change another's."""
+    base = _base(g)
+    if id(base) in handed_out or not g.flags.writeable:
+        node._accumulate_grad(g.copy())
+    else:
+        handed_out.add(id(base))
+        node._accumulate_grad(g)
+
+
+def _input_grads(fn: Function, g: np.ndarray, retain_graph: bool) -> tuple[Any, ...]:
+    """Call ``fn``'s backward on its output's gradient ``g`` and check what it returns: one
+    gradient (or None) per input, each of its input's shape and dtype. Frees the node's saved
+    values unless ``retain_graph``."""
+    fn._check_versions()
+    in_grads = fn._backward(g)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if len(in_grads) != len(fn.inputs):
+        raise RuntimeError(
+            f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
+            f"{len(fn.inputs)} inputs"
+        )
+    if _anomaly_mode:
+        _check_finite("backward", fn, in_grads)
+    if not retain_graph:
+        fn._release()
+    checked = []
+    for parent, pg in zip(fn.inputs, in_grads):
+        if pg is None or not parent.requires_grad:
+            checked.append(None)
+            continue
+        if pg.shape != parent._data.shape:
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned a gradient of shape "
+                f"{pg.shape} for an input of shape {parent._data.shape}"
+            )
+        if pg.dtype != parent._data.dtype:
+            # mixed-precision ops (float32 * float64) compute in the wider dtype; the
+            # gradient of an input has the input's dtype, as in PyTorch
+            pg = pg.astype(parent._data.dtype)
+        checked.append(pg)
+    return tuple(checked)
 
 
 def _base(a: np.ndarray) -> np.ndarray:
     """The array that owns ``a``'s memory (``a`` itself when it is not a view)."""
     return a if a.base is None else a.base
-
-
-def _merge_order(nodes: list[Tensor]) -> list[Tensor]:
-    """A topological order (inputs first) of the union of several roots' subgraphs."""
-    ids = {id(t) for t in nodes}
-    indegree = {id(t): 0 for t in nodes}
-    for t in nodes:
-        if t._ctx is not None:
-            for p in t._ctx.inputs:
-                if id(p) in ids:
-                    indegree[id(p)] += 1
-    # Kahn's algorithm from the outputs (nodes nobody consumes), then reverse
-    ready = [t for t in nodes if indegree[id(t)] == 0]
-    out: list[Tensor] = []
-    while ready:
-        t = ready.pop()
-        out.append(t)
-        if t._ctx is not None:
-            for p in t._ctx.inputs:
-                if id(p) in ids:
-                    indegree[id(p)] -= 1
-                    if indegree[id(p)] == 0:
-                        ready.append(p)
-    return out[::-1]
 
 
 def backward(
@@ -583,4 +577,4 @@ def gradcheck(
 
 def iter_graph(root: Tensor) -> list[Tensor]:
     """Every tensor of the graph behind ``root``, constants included, inputs first."""
-    return _toposort(root, constants=True)
+    return _toposort([root], constants=True)

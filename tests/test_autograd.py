@@ -81,6 +81,23 @@ def test_autograd_grad_of_several_outputs_sums_them():
     np.testing.assert_allclose(g.detach().numpy(), 2 * x.detach().numpy() + 5)
 
 
+def test_several_outputs_one_inside_another_s_graph_match_torch():
+    """An output that feeds another (y1 -> y2) gets both gradients before it passes them on:
+    the walk's order is topological over the union of the outputs' graphs."""
+    torch = pytest.importorskip("torch")
+    x = rp.tensor([1.0, 2.0], requires_grad=True)
+    y1 = x * 2
+    y2 = (y1 * y1).sum()
+    (g,) = rp.autograd.grad([y2, y1.sum(), y1], [x], [None, None, rp.tensor([1.0, -3.0])])
+    xt = torch.tensor([1.0, 2.0], requires_grad=True)
+    y1t = xt * 2
+    y2t = (y1t * y1t).sum()
+    (gt,) = torch.autograd.grad(
+        [y2t, y1t.sum(), y1t], [xt], [None, None, torch.tensor([1.0, -3.0])]
+    )
+    np.testing.assert_allclose(g.numpy(), gt.numpy())
+
+
 def test_no_grad_and_enable_grad():
     x = rp.tensor([1.0], requires_grad=True)
     with rp.no_grad():
