@@ -3,11 +3,15 @@
 Every differentiable operation is a subclass of :class:`Function` with two methods that
 work on plain NumPy arrays:
 
-* ``forward(self, *arrays, **options) -> ndarray`` computes the output and stores what the
-  backward needs with ``self.save_for_backward(...)``;
-* ``backward(self, grad) -> tuple`` receives dL/d(output) and returns dL/d(input) for each
-  input, in order (``None`` where an input needs no gradient). Its docstring states the
-  derivative.
+* ``forward(self, *arrays, **options) -> ndarray`` computes the output (or a tuple of
+  outputs) and keeps the arrays the backward needs with ``self.save_for_backward(...)``;
+  options that are not arrays (a stride, a flag) are plain attributes of ``self``;
+* ``backward(self, *grads) -> tuple`` receives dL/d(output), one per output (zeros for an
+  output that received no gradient), and returns dL/d(input) for each input, in order
+  (``None`` where an input needs no gradient). Its docstring states the derivative.
+
+An absent optional input (a layer without bias) is passed as ``None``, as in PyTorch: the
+forward receives None and the backward returns None for it.
 
 ``Function.apply(*inputs, **options)`` runs the forward and, when gradients are enabled and
 an input requires one, records the node in the graph. :func:`backward` walks the graph once
@@ -67,7 +71,7 @@ class detect_anomaly(contextlib.ContextDecorator):
 def _check_finite(where: str, fn: Function, arrays: Sequence[np.ndarray | None]) -> None:
     for a in arrays:
         if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
-            shapes = ", ".join(str(tuple(s)) for s in fn.input_shapes)
+            shapes = ", ".join(str(s if s is None else tuple(s)) for s in fn.input_shapes)
             what = "NaN" if np.isnan(a).any() else "inf"
             raise RuntimeError(
                 f"detect_anomaly: {type(fn).__name__} produced {what} in its {where} "
@@ -84,10 +88,13 @@ class Function:
     gradients are wanted.
     """
 
-    inputs: tuple[Tensor, ...]
+    inputs: tuple[Tensor | None, ...]
     needs_input_grad: tuple[bool, ...]
-    input_shapes: tuple[tuple[int, ...], ...]
+    input_shapes: tuple[tuple[int, ...] | None, ...]
     _torch_style_node = False  # set on the ctx of a PyTorch-style call
+    # (shape, dtype) of each output when there are several (None for a non-Tensor output of
+    # a PyTorch-style forward); None for the usual single output
+    _outputs: list[tuple[tuple[int, ...], np.dtype] | None] | None = None
 
     def __init__(self) -> None:
         self.saved: tuple[Any, ...] | None = ()
@@ -97,11 +104,12 @@ class Function:
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
+    def backward(self, *grads: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
         raise NotImplementedError
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep arrays (or anything) that the backward will read, as ``self.saved``."""
+        """Keep the arrays that the backward will read (``self.saved_values``): they are
+        checked against in-place changes and freed after the backward."""
         self.saved = values
 
     @property
@@ -125,18 +133,19 @@ class Function:
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
-        """One ``(node, 0)`` pair for each input, as PyTorch's ``grad_fn.next_functions``:
-        the input's ``grad_fn``, an :class:`AccumulateGrad` for a leaf that requires grad,
-        or None for a constant."""
-        return tuple((_node_of(t), 0) for t in self.inputs)
+        """One ``(node, output_nr)`` pair for each input, as PyTorch's
+        ``grad_fn.next_functions``: the input's ``grad_fn`` and which of its outputs the input
+        is, an :class:`AccumulateGrad` for a leaf that requires grad, or None for a constant
+        (or an absent input)."""
+        return tuple((_node_of(t), getattr(t, "_output_nr", 0)) for t in self.inputs)
 
-    def _backward(self, grad: np.ndarray) -> Any:
+    def _backward(self, grads: tuple[np.ndarray, ...]) -> Any:
         """Call the backward in the node's style (the graph walk's single entry point)."""
         if self._torch_style_node:
             from retroprop.custom_function import torch_style_backward
 
-            return torch_style_backward(self, self._single_output, grad)
-        return self.backward(grad)
+            return torch_style_backward(self, grads)
+        return self.backward(*grads)
 
     @classmethod
     def _is_torch_style(cls) -> bool:
@@ -163,27 +172,31 @@ class Function:
 
             return apply_torch_style(cls, inputs, kwargs)
         fn = cls()
-        tensors = tuple(as_tensor(x) for x in inputs)
-        fn.input_shapes = tuple(t._data.shape for t in tensors)
-        out = fn.forward(*(t._data for t in tensors), **kwargs)
+        tensors = tuple(None if x is None else as_tensor(x) for x in inputs)
+        present = tuple(t for t in tensors if t is not None)
+        arrays = tuple(None if t is None else t._data for t in tensors)
+        fn.input_shapes = tuple(None if a is None else a.shape for a in arrays)
+        out = fn.forward(*arrays, **kwargs)
+        outs = out if isinstance(out, tuple) else (out,)
         if _anomaly_mode:
-            _check_finite("forward", fn, (out,))
-        requires_grad = grad_mode._grad_enabled and any(t.requires_grad for t in tensors)
-        result = Tensor._wrap(out, requires_grad)
-        for t in tensors:
-            # a view (reshape, slice, transpose, ...) shares its base's version counter, as in
-            # PyTorch: an in-place change through either is seen by nodes that saved the other
-            if np.may_share_memory(out, t._data):
-                result._version = t._version
-                break
+            _check_finite("forward", fn, outs)
+        requires_grad = grad_mode._grad_enabled and any(t.requires_grad for t in present)
+        results = tuple(Tensor._wrap(o, requires_grad) for o in outs)
+        for r in results:
+            _share_version(r, present)
         if requires_grad:
             fn.inputs = tensors
-            fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
-            result._ctx = fn
-            fn._record_versions(tensors + (result,))
+            fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
+            for r in results:
+                r._ctx = fn
+            if len(results) > 1 or isinstance(out, tuple):
+                fn._outputs = [(o.shape, o.dtype) for o in outs]
+                for nr, r in enumerate(results):
+                    r._output_nr = nr
+            fn._record_versions(present + results)
         else:
             fn.saved = None
-        return result
+        return results if isinstance(out, tuple) else results[0]
 
     def _record_versions(self, tensors: Sequence[Tensor]) -> None:
         """Remember the version of every tensor whose memory the saved values may reference."""
@@ -210,6 +223,15 @@ class Function:
         self.saved = None
         self._freed = True
         self._versions = []
+
+
+def _share_version(result: Tensor, inputs: Sequence[Tensor]) -> None:
+    """A view (reshape, slice, transpose, ...) shares its base's version counter, as in
+    PyTorch: an in-place change through either is seen by nodes that saved the other."""
+    for t in inputs:
+        if np.may_share_memory(result._data, t._data):
+            result._version = t._version
+            return
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:
@@ -239,7 +261,9 @@ class AccumulateGrad:
         return f"<AccumulateGrad of a leaf of shape {tuple(self.variable.shape)}>"
 
 
-def _node_of(t: Tensor) -> Any:
+def _node_of(t: Tensor | None) -> Any:
+    if t is None:
+        return None
     if t._ctx is not None:
         return t._ctx
     if not t.requires_grad:
@@ -303,7 +327,7 @@ def _toposort(roots: Sequence[Tensor], constants: bool = False) -> list[Tensor]:
             stack.extend(
                 (p, False)
                 for p in reversed(node._ctx.inputs)
-                if (constants or p.requires_grad) and id(p) not in seen
+                if p is not None and (constants or p.requires_grad) and id(p) not in seen
             )
     return order
 
@@ -327,23 +351,60 @@ def _run_backward(
     position = {id(t): i for i, t in enumerate(wanted)} if wanted is not None else {}
     results: list[np.ndarray | None] = [None] * len(position)
 
-    for node in reversed(_toposort(roots)):
+    order = _toposort(roots)
+    siblings = _OutputGrads(order)
+    for node in reversed(order):
         g = sums.pop(node)
-        if g is None:
+        if g is not None:
+            if node._hooks:
+                g = _run_hooks(node, g)
+            if wanted is not None:
+                if id(node) in position:
+                    results[position[id(node)]] = g
+            elif node._ctx is None or node._retains_grad:
+                _store(node, g, handed_out)
+        fn = node._ctx
+        if fn is None:
             continue
-        if node._hooks:
-            g = _run_hooks(node, g)
-        if wanted is not None:
-            if id(node) in position:
-                results[position[id(node)]] = g
-        elif node._ctx is None or node._retains_grad:
-            _store(node, g, handed_out)
-        if node._ctx is not None:
-            fn = node._ctx
-            for parent, pg in zip(fn.inputs, _input_grads(fn, g, retain_graph)):
-                if pg is not None:
-                    sums.add(parent, pg)
+        if fn._outputs is None:
+            grads = None if g is None else (g,)
+        else:
+            grads = siblings.collect(fn, node._output_nr, g)
+        if grads is None:
+            continue
+        for parent, pg in zip(fn.inputs, _input_grads(fn, grads, retain_graph)):
+            if pg is not None:
+                sums.add(parent, pg)
     return results
+
+
+class _OutputGrads:
+    """The gradients of the outputs of nodes with several outputs (LSTMSequence's trajectory
+    and final cell state, say), held until the walk reaches the last of a node's outputs; its
+    backward then runs once with all of them, zeros for an output that received none (as
+    PyTorch's materialize_grads). The reversed topological order reaches every output of a
+    node after all of that output's consumers, and before the node's inputs."""
+
+    def __init__(self, order: list[Tensor]) -> None:
+        self.left: dict[int, int] = {}
+        for t in order:
+            if t._ctx is not None and t._ctx._outputs is not None:
+                self.left[id(t._ctx)] = self.left.get(id(t._ctx), 0) + 1
+        self.grads: dict[int, list[np.ndarray | None]] = {}
+
+    def collect(self, fn: Function, nr: int, g: np.ndarray | None) -> tuple[Any, ...] | None:
+        slots = self.grads.setdefault(id(fn), [None] * len(fn._outputs))
+        slots[nr] = g
+        self.left[id(fn)] -= 1
+        if self.left[id(fn)]:
+            return None
+        del self.grads[id(fn)]
+        if all(s is None for s in slots):
+            return None
+        return tuple(
+            np.zeros(*meta) if s is None and meta is not None else s
+            for s, meta in zip(slots, fn._outputs)
+        )
 
 
 class _GradSums:
@@ -385,12 +446,12 @@ def _store(node: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
         node._accumulate_grad(g)
 
 
-def _input_grads(fn: Function, g: np.ndarray, retain_graph: bool) -> tuple[Any, ...]:
-    """Call ``fn``'s backward on its output's gradient ``g`` and check what it returns: one
+def _input_grads(fn: Function, grads: tuple[Any, ...], retain_graph: bool) -> tuple[Any, ...]:
+    """Call ``fn``'s backward on its outputs' gradients and check what it returns: one
     gradient (or None) per input, each of its input's shape and dtype. Frees the node's saved
     values unless ``retain_graph``."""
     fn._check_versions()
-    in_grads = fn._backward(g)
+    in_grads = fn._backward(grads)
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) != len(fn.inputs):
@@ -404,7 +465,7 @@ def _input_grads(fn: Function, g: np.ndarray, retain_graph: bool) -> tuple[Any, 
         fn._release()
     checked = []
     for parent, pg in zip(fn.inputs, in_grads):
-        if pg is None or not parent.requires_grad:
+        if pg is None or parent is None or not parent.requires_grad:
             checked.append(None)
             continue
         if pg.shape != parent._data.shape:

@@ -23,9 +23,9 @@ and returns one gradient per argument of ``forward`` (a Tensor, an array or None
 non-Tensor arguments). PyTorch 2's separate ``setup_context(ctx, inputs, output)`` is accepted
 too, with ``forward(*args)`` then taking no ``ctx``.
 
-A forward that returns several Tensors gets a node per differentiable output; each one calls
-the backward with its own gradient and zeros for the others, so a loss that uses two outputs
-calls the backward twice (the sum is the same, by linearity).
+A forward that returns several Tensors is one node with several outputs, as in PyTorch: the
+backward runs once, with a gradient for each output (zeros for an output that received none,
+None for a non-Tensor output).
 """
 
 from __future__ import annotations
@@ -38,25 +38,6 @@ import numpy as np
 from retroprop import autograd, grad_mode
 from retroprop.autograd import Function
 from retroprop.tensor import Tensor
-
-
-class _OutputNode(Function):
-    """The node of output ``index`` of a PyTorch-style Function with several outputs."""
-
-    def __init__(self, ctx: Function, index: int) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.index = index
-        self.inputs = ctx.inputs
-        self.needs_input_grad = tuple(t.requires_grad for t in ctx.inputs)
-        self.input_shapes = ctx.input_shapes
-        self._versions = ctx._versions
-
-    def name(self) -> str:
-        return type(self.ctx).__name__
-
-    def _backward(self, grad: np.ndarray) -> Any:
-        return torch_style_backward(self.ctx, self.index, grad)
 
 
 def _has_setup_context(cls: type) -> bool:
@@ -91,11 +72,7 @@ def apply_torch_style(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
             continue
         differentiable = o._data.dtype.kind == "f" and id(o) not in ctx._non_differentiable
         r = Tensor._wrap(o._data, record and differentiable)
-        # an output that is (a view of) an input shares its version counter, as in apply
-        for t in tensors:
-            if np.may_share_memory(r._data, t._data):
-                r._version = t._version
-                break
+        autograd._share_version(r, tensors)
         results.append(r)
         meta.append((o.shape, o._data.dtype))
     if autograd._anomaly_mode:
@@ -107,26 +84,20 @@ def apply_torch_style(cls: type[Function], args: tuple[Any, ...], kwargs: dict[s
         ctx._outputs = meta
         ctx.inputs = tensors
         ctx._record_versions(tensors + tuple(r for r in results if isinstance(r, Tensor)))
-        grads_from = [i for i, r in enumerate(results) if isinstance(r, Tensor) and r.requires_grad]
-        for i in grads_from:
-            results[i]._ctx = ctx if len(grads_from) == 1 else _OutputNode(ctx, i)
-        ctx._single_output = grads_from[0] if len(grads_from) == 1 else None
+        for nr, r in enumerate(results):
+            if isinstance(r, Tensor) and r.requires_grad:
+                r._ctx, r._output_nr = ctx, nr
     else:
         ctx.saved = None
     return tuple(results) if several else results[0]
 
 
-def torch_style_backward(ctx: Function, index: int, grad: np.ndarray) -> tuple[Any, ...]:
-    """Call ``type(ctx).backward(ctx, *grads)`` with ``grad`` for output ``index`` and zeros
-    for the other outputs; return one array (or None) per Tensor input of the forward."""
-    grads = []
-    for j, m in enumerate(ctx._outputs):
-        if m is None:
-            grads.append(None)
-        else:
-            grads.append(Tensor._wrap(grad if j == index else np.zeros(m[0], m[1])))
+def torch_style_backward(ctx: Function, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Call ``type(ctx).backward(ctx, *grads)`` with the outputs' gradients as Tensors (None
+    for a non-Tensor output); return one array (or None) per Tensor input of the forward."""
+    wrapped = [None if g is None else Tensor._wrap(g) for g in grads]
     with grad_mode.no_grad():
-        returned = type(ctx).backward(ctx, *grads)
+        returned = type(ctx).backward(ctx, *wrapped)
     if not isinstance(returned, tuple):
         returned = (returned,)
     extra = returned[ctx._n_args :]

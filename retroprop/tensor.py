@@ -114,6 +114,7 @@ class Tensor(TensorAPI):
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
     _hooks: dict[int, Any] | None = None  # register_hook's, on the few tensors that have some
     _accumulator: Any = None  # the AccumulateGrad node of a leaf, made when first asked for
+    _output_nr = 0  # which output of its grad_fn this tensor is (nodes may have several)
 
     def __init__(
         self, *data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None

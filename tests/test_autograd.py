@@ -267,3 +267,63 @@ def test_leaves_never_share_a_gradient_array():
     c.reshape(6).backward(rp.ones(6))
     c.grad.mul_(5)
     np.testing.assert_array_equal(c.grad.numpy(), 5 * np.ones((2, 3)))
+
+
+class _SinCos(rp.autograd.Function):
+    """Two outputs: (sin x, cos x) * scale; d/dx = g_sin cos x - g_cos sin x (times scale).
+    An absent scale (None) means 1."""
+
+    calls = 0
+
+    def forward(self, x, scale):
+        self.save_for_backward(x, scale)
+        s = 1.0 if scale is None else scale
+        return np.sin(x) * s, np.cos(x) * s
+
+    def backward(self, g_sin, g_cos):
+        type(self).calls += 1
+        x, scale = self.saved_values
+        s = 1.0 if scale is None else scale
+        gx = (g_sin * np.cos(x) - g_cos * np.sin(x)) * s
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = np.sum(g_sin * np.sin(x) + g_cos * np.cos(x), keepdims=True).reshape(scale.shape)
+        return gx, gs
+
+
+def test_a_function_with_two_outputs_runs_its_backward_once_and_matches_torch():
+    torch = pytest.importorskip("torch")
+    x0 = np.array([0.3, -1.2, 2.0])
+    x = rp.tensor(x0, dtype=rp.float64, requires_grad=True)
+    scale = rp.tensor([1.5], dtype=rp.float64, requires_grad=True)
+    _SinCos.calls = 0
+    s, c = _SinCos.apply(x, scale)
+    assert s.grad_fn is c.grad_fn and s._output_nr == 0 and c._output_nr == 1
+    (s * s + 3 * c).sum().backward()
+    assert _SinCos.calls == 1
+    xt = torch.tensor(x0, requires_grad=True)
+    st = torch.tensor([1.5], requires_grad=True)
+    (torch.sin(xt) * st * torch.sin(xt) * st + 3 * torch.cos(xt) * st).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    np.testing.assert_allclose(scale.grad.numpy(), st.grad.numpy())
+
+
+def test_an_unused_output_gets_a_zero_gradient_and_an_absent_input_is_none():
+    x = rp.tensor([0.3, -1.2], requires_grad=True)
+    _SinCos.calls = 0
+    _, c = _SinCos.apply(x, None)  # the sine is not used; the scale is absent
+    c.sum().backward()
+    assert _SinCos.calls == 1
+    np.testing.assert_allclose(x.grad.numpy(), -np.sin([0.3, -1.2]))
+    assert c.grad_fn.next_functions[1] == (None, 0)
+
+
+def test_two_outputs_pass_the_finite_difference_check():
+    x = rp.tensor([0.3, -1.2, 2.0], dtype=rp.float64, requires_grad=True)
+    scale = rp.tensor([0.7], dtype=rp.float64, requires_grad=True)
+
+    def fn(x, scale):
+        s, c = _SinCos.apply(x, scale)
+        return s * c + c
+
+    assert rp.autograd.gradcheck(fn, [x, scale])

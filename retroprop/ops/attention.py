@@ -85,8 +85,6 @@ class AttentionWeights(Function):
         if needs[1]:
             gk = unbroadcast(np.matmul(np.swapaxes(ds, -1, -2), q), k.shape)
             gk *= self.scale
-        if len(needs) == 2:
-            return gq, gk
         return gq, gk, unbroadcast(ds, self.input_shapes[2]) if needs[2] else None
 
 
@@ -130,8 +128,7 @@ def _scores_shape(q: Any, k: Any) -> tuple[int, ...]:
 def _attention(q: Any, k: Any, mask: Any, scale: float, causal: bool, dropout_p: float) -> Any:
     """The attention weights (..., L, S) with the mask, causality and dropout applied."""
     drop = _dropout_mask(_scores_shape(q, k), dropout_p, q.dtype) if dropout_p > 0 else None
-    inputs = (q, k) if mask is None else (q, k, mask)
-    return AttentionWeights.apply(*inputs, scale=scale, causal=causal, drop=drop)
+    return AttentionWeights.apply(q, k, mask, scale=scale, causal=causal, drop=drop)
 
 
 def scaled_dot_product_attention(

@@ -215,8 +215,6 @@ class Convolution(Function):
             gx = _correlate_adjoint(rows, wg, geo).reshape(self.input_shapes[0])
         if needs[1]:
             gw = _weight_grad(rows, cols, self.input_shapes[1])
-        if len(needs) == 2:
-            return gx, gw
         gb = rows.sum(axis=2).reshape(-1) if needs[2] else None
         return gx, gw, gb
 
@@ -266,8 +264,6 @@ class ConvolutionTranspose(Function):
             gx = _rows_to_output(wg @ cols, geo, None).reshape(self.input_shapes[0])
         if needs[1]:
             gw = _weight_grad(rows, cols, self.input_shapes[1])
-        if len(needs) == 2:
-            return gx, gw
         gb = g4.sum(axis=(0, 2, 3)) if needs[2] else None
         return gx, gw, gb
 
@@ -363,10 +359,10 @@ def convolution(
             f"size {padded} (input shape {tuple(input.shape)}, padding {tuple(pads)})"
         )
     pad4 = (0, 0, *pads[0]) if nd == 1 else (*pads[0], *pads[1])
-    args = (input, weight) if bias is None else (input, weight, bias)
     y = Convolution.apply(
-        *args, stride=as_pair(s, 1), pad=pad4, dilation=as_pair(d, 1), groups=int(groups)
-    )
+        input, weight, bias, stride=as_pair(s, 1), pad=pad4, dilation=as_pair(d, 1),
+        groups=int(groups),
+    )  # fmt: skip
     return y.squeeze(0) if unbatched else y
 
 
@@ -417,9 +413,10 @@ def convolution_transpose(
             f"weight shape {tuple(weight.shape)}, stride {s}, padding {p})"
         )
     pad4 = (0, 0, p[0], p[0]) if nd == 1 else (p[0], p[0], p[1], p[1])
-    args = (input, weight) if bias is None else (input, weight, bias)
     y = ConvolutionTranspose.apply(
-        *args,
+        input,
+        weight,
+        bias,
         stride=as_pair(s, 1),
         pad=pad4,
         output_padding=as_pair(op, 0),

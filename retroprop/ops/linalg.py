@@ -81,8 +81,6 @@ class Linear(Function):
         g2 = g.reshape(rows, g.shape[-1])
         gx = (g2 @ w).reshape(x.shape) if needs[0] else None
         gw = (g2.T @ x.reshape(rows, x.shape[-1])) if needs[1] else None
-        if len(needs) == 2:
-            return gx, gw
         gb = g2.sum(axis=0) if needs[2] else None
         return gx, gw, gb
 
@@ -103,9 +101,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Any:
             f"linear: input of shape {xs} does not match weight of shape {ws} "
             f"(expected input (*, {ws[-1] if ws else '?'}))"
         )
-    if bias is None:
-        return Linear.apply(x, weight)
-    if tuple(bias.shape) != (ws[0],):
+    if bias is not None and tuple(bias.shape) != (ws[0],):
         raise ValueError(f"linear: bias of shape {tuple(bias.shape)}, expected ({ws[0]},)")
     return Linear.apply(x, weight, bias)
 

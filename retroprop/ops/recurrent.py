@@ -73,11 +73,11 @@ def _recurrent_weight(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(w.transpose(0, 2, 1))
 
 
-def _trajectory(h0: np.ndarray, t: int, reverse: bool, extra: int = 0) -> tuple[Any, ...]:
-    """The (T + 1 + extra, B, H) array that holds the initial state and h_1..h_T in time order
+def _trajectory(h0: np.ndarray, t: int, reverse: bool) -> tuple[Any, ...]:
+    """The (T + 1, B, H) array that holds the initial state and h_1..h_T in time order
     (h0 first, or last when ``reverse``), and the offset ``k`` such that step s writes its
     state at index s + k and reads the previous one at index s + 1 - k."""
-    traj = np.empty((t + 1 + extra,) + h0.shape, h0.dtype)
+    traj = np.empty((t + 1,) + h0.shape, h0.dtype)
     k = 0 if reverse else 1
     traj[t if reverse else 0] = h0
     return traj, k
@@ -109,11 +109,10 @@ def _input_grads(
         np.matmul(zx.transpose(0, 2, 1), x.reshape(t * b, -1)) if needs[first] else None,
         np.matmul(zh.transpose(0, 2, 1), prev.reshape(t * b, -1)) if needs[first + 1] else None,
     ]
-    if len(needs) > first + 2:
-        grads += [
-            zx.sum(axis=1) if needs[first + 2] else None,
-            zh.sum(axis=1) if needs[first + 3] else None,
-        ]
+    grads += [
+        zx.sum(axis=1) if needs[first + 2] else None,
+        zh.sum(axis=1) if needs[first + 3] else None,
+    ]
     for j, grad in enumerate(grads):
         if grad is not None:
             grad = grad if back is None else grad[back]
@@ -131,10 +130,11 @@ class RNNSequence(Function):
 
     def forward(
         self, x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-        *biases: np.ndarray, nonlinearity: str, reverse: bool,
+        b_ih: np.ndarray | None, b_hh: np.ndarray | None, *, nonlinearity: str, reverse: bool,
     ) -> np.ndarray:  # fmt: skip
         t = len(x)
-        z = _project(x, _gates(w_ih, 1), _gates(biases[0] + biases[1], 1) if biases else None)[0]
+        bias = None if b_ih is None else _gates(b_ih + b_hh, 1)
+        z = _project(x, _gates(w_ih, 1), bias)[0]
         w_t = _recurrent_weight(_gates(w_hh, 1))[0]
         y, k = _trajectory(h0, t, reverse)
         for s in _steps(t, reverse):
@@ -182,15 +182,15 @@ class GRUSequence(Function):
 
     def forward(
         self, x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-        *biases: np.ndarray, reverse: bool,
+        b_ih: np.ndarray | None, b_hh: np.ndarray | None, *, reverse: bool,
     ) -> np.ndarray:  # fmt: skip
         t, b, _ = x.shape
         hidden = w_hh.shape[1]
         half = (0.5, 0.5, 1.0)  # sigma(z) = (1 + tanh(z / 2)) / 2 for r and z
         b_hn = np.zeros(hidden, x.dtype)
         bias = None
-        if biases:
-            b_ih, b_hh = _gates(biases[0], 3, None, half), _gates(biases[1], 3, None, half)
+        if b_ih is not None:
+            b_ih, b_hh = _gates(b_ih, 3, None, half), _gates(b_hh, 3, None, half)
             bias = b_ih + b_hh
             bias[2], b_hn = b_ih[2], b_hh[2]  # b_hn sits inside r * (W_hn h + b_hn)
         a = _project(x, _gates(w_ih, 3, None, half), bias)
@@ -257,8 +257,8 @@ class LSTMSequence(Function):
         i, f, o = sigma(pre-activations),  g = tanh(pre-activation),
         c' = f * c + i * g,  h' = o * tanh(c')
 
-    pre-activation = W_i* x + b_i* + W_h* h + b_h*. The output is the trajectory of h
-    followed by the final cell state c_T: shape (T + 2, B, H).
+    pre-activation = W_i* x + b_i* + W_h* h + b_h*. Two outputs: the trajectory of h, h0
+    included (T + 1, B, H), and the final cell state c_T (B, H).
 
     Backward, with dh = dL/dh' and dc = dL/dc' + dh o (1 - tanh(c')^2):
         dz_o = dh tanh(c') o (1 - o),  dz_i = dc g i (1 - i),
@@ -268,15 +268,15 @@ class LSTMSequence(Function):
 
     def forward(
         self, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
-        w_hh: np.ndarray, *biases: np.ndarray, reverse: bool,
+        w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None, *, reverse: bool,
     ) -> np.ndarray:  # fmt: skip
         t, b, _ = x.shape
         half = (0.5, 0.5, 0.5, 1.0)  # o, i, f are sigmoids: sigma(z) = (1 + tanh(z / 2)) / 2
-        bias = _gates(biases[0] + biases[1], 4, _LSTM_ORDER, half) if biases else None
+        bias = None if b_ih is None else _gates(b_ih + b_hh, 4, _LSTM_ORDER, half)
         a = _project(x, _gates(w_ih, 4, _LSTM_ORDER, half), bias)
         w_t = _recurrent_weight(_gates(w_hh, 4, _LSTM_ORDER, half))
         o, i, f, gg = a
-        y, k = _trajectory(h0, t, reverse, extra=1)
+        y, k = _trajectory(h0, t, reverse)
         cs, _ = _trajectory(c0, t, reverse)
         tanh_c = np.empty((t,) + h0.shape, x.dtype)
         tmp4 = np.empty((4,) + h0.shape, x.dtype)
@@ -295,12 +295,11 @@ class LSTMSequence(Function):
             c += tmp
             np.tanh(c, out=tanh_c[s])
             np.multiply(o[s], tanh_c[s], out=y[s + k])
-        y[t + 1] = cs[0 if reverse else t]
         self.reverse = reverse
         self.save_for_backward(x, w_ih, w_hh, a, cs, tanh_c, y)
-        return y
+        return y, cs[0 if reverse else t].copy()
 
-    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, g: np.ndarray, g_c: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, w_ih, w_hh, a, cs, tanh_c, y = self.saved_values
         t, k = len(x), 0 if self.reverse else 1
         o, i, f, gg = a
@@ -321,7 +320,7 @@ class LSTMSequence(Function):
         tmp4 = np.empty((4,) + y.shape[1:], y.dtype)
         tmp = np.empty_like(y[0])
         dh = np.zeros_like(y[0])
-        dc = g[t + 1].copy()
+        dc = g_c.copy()
         for s in _steps(t, not self.reverse):
             dh += g[s + k]
             np.multiply(dh, s_c[s], out=tmp)
@@ -361,10 +360,6 @@ def _check(name: str, x: Any, hx: Any, w_ih: Any, w_hh: Any, gates: int) -> None
             )
 
 
-def _biases(bias_ih: Any, bias_hh: Any) -> tuple[Any, ...]:
-    return () if bias_ih is None else (bias_ih, bias_hh)
-
-
 def _split(traj: Any, t: int, reverse: bool) -> tuple[Any, Any]:
     """(h_1..h_T, h_T) from a trajectory: the outputs and the final state, as views."""
     if reverse:
@@ -385,7 +380,7 @@ def rnn_sequence(
         raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     _check("rnn", input, (hx,), weight_ih, weight_hh, 1)
     traj = RNNSequence.apply(
-        input, hx, weight_ih, weight_hh, *_biases(bias_ih, bias_hh),
+        input, hx, weight_ih, weight_hh, bias_ih, bias_hh,
         nonlinearity=nonlinearity, reverse=reverse,
     )  # fmt: skip
     return _split(traj, input.shape[0], reverse)
@@ -400,9 +395,7 @@ def gru_sequence(
     Shape: input (T, B, I), hx (B, H) -> (output (T, B, H), final state (B, H)).
     """
     _check("gru", input, (hx,), weight_ih, weight_hh, 3)
-    traj = GRUSequence.apply(
-        input, hx, weight_ih, weight_hh, *_biases(bias_ih, bias_hh), reverse=reverse
-    )
+    traj = GRUSequence.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse)
     return _split(traj, input.shape[0], reverse)
 
 
@@ -416,8 +409,7 @@ def lstm_sequence(
     final cell state (B, H)).
     """
     _check("lstm", input, (hx, cx), weight_ih, weight_hh, 4)
-    traj = LSTMSequence.apply(
-        input, hx, cx, weight_ih, weight_hh, *_biases(bias_ih, bias_hh), reverse=reverse
+    traj, c = LSTMSequence.apply(
+        input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse
     )
-    t = input.shape[0]
-    return (*_split(traj, t, reverse), traj[t + 1])
+    return (*_split(traj, input.shape[0], reverse), c)
