@@ -69,21 +69,15 @@ def _standardize_rows_backward(
 class _Affine(Function):
     """Shared part of the normalisations: the optional affine map after x_hat.
 
-    Inputs are ``x`` then, when present, ``weight`` then ``bias``; ``self.has_weight`` and
-    ``self.has_bias`` say which came.
+    Inputs are ``x``, ``weight`` and ``bias``, either of the last two None when absent.
     """
 
-    has_weight: bool
-    has_bias: bool
-
+    @staticmethod
     def _unpack(
-        self, params: Sequence[np.ndarray], shape: tuple[int, ...]
+        w: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, ...]
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The weight and bias (or None), reshaped to ``shape`` to broadcast against x."""
-        it = iter(params)
-        w = next(it).reshape(shape) if self.has_weight else None
-        b = next(it).reshape(shape) if self.has_bias else None
-        return w, b
+        return (None if w is None else w.reshape(shape), None if b is None else b.reshape(shape))
 
     def _affine(self, x_hat: np.ndarray, w: np.ndarray | None, b: np.ndarray | None) -> np.ndarray:
         y = x_hat * w if w is not None else x_hat.copy()
@@ -94,15 +88,10 @@ class _Affine(Function):
     def _param_grads(
         self, gw: Callable[[], np.ndarray], gb: Callable[[], np.ndarray]
     ) -> list[np.ndarray | None]:
-        """The gradients of the weight and bias that came as inputs, computed only if needed:
-        dL/dw = sum(dL/dy * x_hat), dL/db = sum(dL/dy) over the axes they broadcast on."""
-        needs = iter(self.needs_input_grad[1:])
-        grads: list[np.ndarray | None] = []
-        if self.has_weight:
-            grads.append(gw() if next(needs) else None)
-        if self.has_bias:
-            grads.append(gb() if next(needs) else None)
-        return grads
+        """The gradients of the weight and bias, computed only if needed: dL/dw =
+        sum(dL/dy * x_hat), dL/db = sum(dL/dy) over the axes they broadcast on."""
+        needs = self.needs_input_grad
+        return [gw() if needs[1] else None, gb() if needs[2] else None]
 
 
 class BatchNorm(_Affine):
@@ -118,16 +107,15 @@ class BatchNorm(_Affine):
     def forward(
         self,
         x: np.ndarray,
-        *params: np.ndarray,
+        weight: np.ndarray | None,
+        bias: np.ndarray | None,
+        *,
         running_mean: np.ndarray | None,
         running_var: np.ndarray | None,
         training: bool,
         momentum: float,
         eps: float,
-        has_weight: bool,
-        has_bias: bool,
     ) -> np.ndarray:
-        self.has_weight, self.has_bias = has_weight, has_bias
         self.training = training
         x3 = x.reshape(x.shape[0], x.shape[1], -1)
         m = x3.shape[0] * x3.shape[2]
@@ -145,7 +133,7 @@ class BatchNorm(_Affine):
         else:
             inv_std = 1.0 / np.sqrt(running_var + eps)
             x_hat = (x3 - running_mean[:, None]) * inv_std[:, None]
-        w, b = self._unpack(params, (-1, 1))
+        w, b = self._unpack(weight, bias, (-1, 1))
         self.save_for_backward(x_hat, inv_std, w)
         return self._affine(x_hat, w, b).reshape(x.shape)
 
@@ -177,14 +165,13 @@ class LayerNorm(_Affine):
     w and b have those axes' shape (D values, elementwise)."""
 
     def forward(
-        self, x: np.ndarray, *params: np.ndarray, n: int, eps: float, has_weight: bool,
-        has_bias: bool,
+        self, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, *, n: int,
+        eps: float,
     ) -> np.ndarray:  # fmt: skip
-        self.has_weight, self.has_bias = has_weight, has_bias
         self.norm_shape = x.shape[x.ndim - n :]
         d = math.prod(self.norm_shape)
         x_hat, inv_std = _standardize_rows(x.reshape(-1, d), eps)
-        w, b = self._unpack(params, (d,))
+        w, b = self._unpack(weight, bias, (d,))
         self.save_for_backward(x_hat, inv_std, w)
         return self._affine(x_hat, w, b).reshape(x.shape)
 
@@ -211,14 +198,13 @@ class GroupNorm(_Affine):
     the statistics and as (N, C, prod(*)) for the affine map."""
 
     def forward(
-        self, x: np.ndarray, *params: np.ndarray, num_groups: int, eps: float,
-        has_weight: bool, has_bias: bool,
+        self, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, *,
+        num_groups: int, eps: float,
     ) -> np.ndarray:  # fmt: skip
-        self.has_weight, self.has_bias = has_weight, has_bias
         n, c = x.shape[:2]
         x_hat, inv_std = _standardize_rows(x.reshape(n * num_groups, -1), eps)
         x_hat = x_hat.reshape(n, c, -1)
-        w, b = self._unpack(params, (-1, 1))
+        w, b = self._unpack(weight, bias, (-1, 1))
         self.save_for_backward(x_hat, inv_std, w)
         return self._affine(x_hat, w, b).reshape(x.shape)
 
@@ -239,13 +225,12 @@ class GroupNorm(_Affine):
         )
 
 
-def _affine_args(
+def _check_affine(
     name: str, x: Any, weight: Any, bias: Any, shape: tuple[int, ...], what: str
-) -> tuple[list[Any], dict[str, bool]]:
-    """Check the optional weight and bias against ``shape`` and list the present ones."""
+) -> None:
+    """Check the optional weight and bias against ``shape`` and the input's dtype."""
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating point input, got dtype {x.dtype}")
-    params = []
     for arg, p in (("weight", weight), ("bias", bias)):
         if p is None:
             continue
@@ -255,8 +240,6 @@ def _affine_args(
             )
         if p.dtype != x.dtype:
             raise TypeError(f"{name}: {arg} has dtype {p.dtype} but the input has {x.dtype}")
-        params.append(p)
-    return params, {"has_weight": weight is not None, "has_bias": bias is not None}
 
 
 def batch_norm(
@@ -282,7 +265,7 @@ def batch_norm(
             f"batch_norm: expected an input of shape (N, C, *), got shape {tuple(input.shape)}"
         )
     c = input.shape[1]
-    params, flags = _affine_args("batch_norm", input, weight, bias, (c,), "the channels")
+    _check_affine("batch_norm", input, weight, bias, (c,), "the channels")
     for arg, r in (("running_mean", running_mean), ("running_var", running_var)):
         if r is None:
             continue
@@ -304,13 +287,13 @@ def batch_norm(
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     out = BatchNorm.apply(
         input,
-        *params,
+        weight,
+        bias,
         running_mean=None if running_mean is None else running_mean._data,
         running_var=None if running_var is None else running_var._data,
         training=training,
         momentum=float(momentum),
         eps=float(eps),
-        **flags,
     )
     if training:
         for r in (running_mean, running_var):
@@ -340,8 +323,8 @@ def layer_norm(
             f"layer_norm: given normalized_shape={list(shape)}, expected an input of shape "
             f"(*, {', '.join(map(str, shape))}), got shape {tuple(input.shape)}"
         )
-    params, flags = _affine_args("layer_norm", input, weight, bias, shape, "normalized_shape")
-    return LayerNorm.apply(input, *params, n=n, eps=float(eps), **flags)
+    _check_affine("layer_norm", input, weight, bias, shape, "normalized_shape")
+    return LayerNorm.apply(input, weight, bias, n=n, eps=float(eps))
 
 
 def group_norm(
@@ -362,5 +345,5 @@ def group_norm(
             f"group_norm: the {c} channels of the input of shape {tuple(input.shape)} can not "
             f"be split into num_groups={num_groups} groups"
         )
-    params, flags = _affine_args("group_norm", input, weight, bias, (c,), "the channels")
-    return GroupNorm.apply(input, *params, num_groups=int(num_groups), eps=float(eps), **flags)
+    _check_affine("group_norm", input, weight, bias, (c,), "the channels")
+    return GroupNorm.apply(input, weight, bias, num_groups=int(num_groups), eps=float(eps))
