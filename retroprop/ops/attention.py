@@ -43,6 +43,8 @@ class AttentionWeights(Function):
         dL/dS = A * (G - sum_j(G * A))          (the softmax Jacobian, row by row)
         dL/dQ = scale * dL/dS @ K,   dL/dK = scale * (dL/dS)^T @ Q,   dL/dM = dL/dS,
     each summed over broadcast batch dims. A fully masked row has A = 0, so no gradient.
+
+    Speed: one (L, S) array is scaled, masked, exponentiated and normalised in place.
     """
 
     def forward(

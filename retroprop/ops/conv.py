@@ -25,7 +25,8 @@ Derivatives (G_rows: dL/dy laid out like ``rows``; zero in the thrown-away colum
 where col2im, the adjoint of im2col, adds every column entry back onto the input pixel it was
 read from (one strided add per kernel position). A transposed convolution is the map
 x -> dL/dx of a convolution, so its forward is col2im(w_g^T @ x_rows) and its backward runs the
-convolution's forward: the same pieces, each written once.
+convolution's forward: the same pieces, each written once. tests/test_textbook.py checks both
+against the direct sums.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ def _pad(x: np.ndarray, geo: _Geometry) -> np.ndarray:
 
 def _patches(xp: np.ndarray, geo: _Geometry, writeable: bool) -> np.ndarray:
     """The view (C, kh, kw, N, *positions) of a contiguous padded image xp (N, C, Hp, Wp):
-    entry [c, i, j, n, q] is the pixel that kernel position (i, j) meets at output position q."""
+    entry [c, i, j, n, q] is the pixel that kernel position (i, j) meets at output position q.
+
+    Speed: hand-computed byte strides make every patch an ``as_strided`` view of xp (no copy).
+    """
     hp, wp = geo.padded
     shape, steps = geo.positions()
     e = xp.itemsize
@@ -104,7 +108,10 @@ def _patches(xp: np.ndarray, geo: _Geometry, writeable: bool) -> np.ndarray:
 
 
 def _im2col(x: np.ndarray, geo: _Geometry) -> np.ndarray:
-    """cols (G, C/G*kh*kw, N*P): one copy of the strided patches."""
+    """cols (G, C/G*kh*kw, N*P): one copy of the strided patches.
+
+    Speed: at stride 1 the P positions are the wide ones (module docstring): contiguous runs.
+    """
     positions = geo.n * int(np.prod(geo.positions()[0]))
     return _patches(_pad(x, geo), geo, writeable=False).reshape(geo.groups, -1, positions)
 
@@ -112,8 +119,8 @@ def _im2col(x: np.ndarray, geo: _Geometry) -> np.ndarray:
 def _col2im(cols: np.ndarray, geo: _Geometry) -> np.ndarray:
     """Adjoint of im2col: dx[pixel] = sum of the cols entries read from that pixel.
 
-    One vectorised strided add per kernel position; within one position no two entries share
-    a pixel, so ``+=`` through the view is exact.
+    Speed: one vectorised strided add per kernel position, not a scatter-add of each entry.
+    Within one position no two entries share a pixel, so ``+=`` through the view is exact.
     """
     xp = np.zeros((geo.n, geo.c, *geo.padded), dtype=cols.dtype)
     view = _patches(xp, geo, writeable=True)
@@ -127,7 +134,10 @@ def _col2im(cols: np.ndarray, geo: _Geometry) -> np.ndarray:
 
 def _rows_to_output(rows: np.ndarray, geo: _Geometry, bias: np.ndarray | None) -> np.ndarray:
     """rows (G, O/G, N*P) -> y (N, O, Ho, Wo): the bias added to rows in place (a fast
-    contiguous add), then one copy that transposes and drops the wide columns."""
+    contiguous add), then one copy that transposes and drops the wide columns.
+
+    Speed: an ``as_strided`` view with hand-computed byte strides drops the wide columns.
+    """
     if bias is not None:
         rows += bias.reshape(rows.shape[0], rows.shape[1], 1)
     o = rows.shape[0] * rows.shape[1]
@@ -142,7 +152,10 @@ def _rows_to_output(rows: np.ndarray, geo: _Geometry, bias: np.ndarray | None) -
 
 
 def _output_to_rows(y: np.ndarray, geo: _Geometry) -> np.ndarray:
-    """y (N, O, Ho, Wo) -> rows (G, O/G, N*P), the adjoint of ``_rows_to_output``."""
+    """y (N, O, Ho, Wo) -> rows (G, O/G, N*P), the adjoint of ``_rows_to_output``.
+
+    Speed: at stride 1, y goes into the wide rows through a hand-strided ``as_strided`` view.
+    """
     o = y.shape[1]
     yt = y.transpose(1, 0, 2, 3)
     if not geo.wide:
@@ -179,6 +192,8 @@ class Convolution(Function):
 
     dL/dx = col2im(w_g^T G_rows),  dL/dw = G_rows cols^T,  dL/db = sum_{n, positions} dL/dy
     (see the module docstring for the layout).
+
+    Speed: im2col and one GEMM per group stand in for the direct sum over (c, i, j).
     """
 
     def forward(
@@ -225,6 +240,8 @@ class ConvolutionTranspose(Function):
     Forward: y = col2im(w_g^T @ x_rows) (+ b). It is linear in x and w, so
     dL/dx = conv(dL/dy, w)  (the convolution's forward),
     dL/dw = x_rows @ im2col(dL/dy)^T,  dL/db = sum_{n, pixels} dL/dy.
+
+    Speed: one GEMM per group and col2im, not a scatter of each input pixel times the kernel.
     """
 
     def forward(

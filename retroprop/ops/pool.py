@@ -7,6 +7,7 @@ met by kernel position (i, j) in every window form one strided view of the padde
 the output gradient back through the same views. A 1-d input is a height-1 image.
 
 Adaptive average pooling and nearest upsampling act on each spatial axis separately.
+tests/test_textbook.py checks every op against a loop over its windows, bins or pixels.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class _Windows:
         return xp[:, :, t : t + h, l : l + w]
 
     def views(self, xp: np.ndarray) -> list[np.ndarray]:
-        """For each kernel position (i, j), row-major: the view of the pixels it meets."""
+        """For each kernel position (i, j), row-major: the view of the pixels it meets.
+
+        Speed: one strided view per kernel position stands in for a loop over the windows.
+        """
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self.kernel, self.stride, self.dilation, self.out
         return [
             xp[
@@ -92,6 +96,8 @@ class MaxPool(Function):
 
     dL/dx[p] = sum of dL/dy over the windows whose first maximum (in row-major order, as
     PyTorch breaks ties) is at input pixel p.
+
+    Speed: a running ``np.maximum`` over the kh*kw strided views, not a max of each window.
     """
 
     def forward(self, x: np.ndarray, *, windows: _Windows) -> np.ndarray:
@@ -122,6 +128,8 @@ class AvgPool(Function):
     """y = (sum of each window) / divisor, the divisor per output position given.
 
     dL/dx[p] = sum over the windows containing pixel p of dL/dy / divisor.
+
+    Speed: a sum of the kh*kw strided views instead of a mean per window.
     """
 
     def forward(self, x: np.ndarray, *, windows: _Windows, divisor: np.ndarray) -> np.ndarray:
@@ -158,6 +166,8 @@ class AdaptiveAvgPool(Function):
     [floor(i in / out), ceil((i + 1) in / out)) as PyTorch's bins.
 
     The map is linear, so dL/dx = A_h^T (dL/dy) A_w.
+
+    Speed: two averaging matrices (two large GEMMs) stand in for a mean per bin.
     """
 
     def forward(self, x: np.ndarray, *, out: Pair) -> np.ndarray:
@@ -187,6 +197,8 @@ class UpsampleNearest(Function):
 
     dL/dx[..., a, b] = sum of dL/dy[..., i, j] over rows[i] = a and cols[j] = b: one
     ``np.add.reduceat`` per axis over the runs of equal source indices.
+
+    Speed: those two reductions stand in for a scatter-add of every output pixel.
     """
 
     def forward(self, x: np.ndarray, *, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
