@@ -30,6 +30,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-x))
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) = max(z, 0) + log1p(e^-|z|), which never overflows."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """x_i - m - log sum_j e^(x_j - m) along ``axis``; subtracting m = max_j x_j first keeps
+    every e^(x_j - m) <= 1, so nothing overflows."""
+    y = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+    y -= np.log(np.exp(y).sum(axis=axis, keepdims=True))
+    return y
+
+
 def _blend(mask: np.ndarray, a: Any, b: Any, dtype: np.dtype) -> np.ndarray:
     """``a`` where ``mask`` else ``b`` (finite values), as ``a * mask + b * (not mask)``.
 
@@ -187,14 +200,14 @@ class Softplus(Function):
     """y = log(1 + e^(beta x)) / beta, or x where beta x > threshold (linear regime);
     dy/dx = sigmoid(beta x), or 1 where beta x > threshold.
 
-    log(1 + e^z) is computed as max(z, 0) + log1p(e^-|z|), which never overflows.
+    log(1 + e^z) is computed as max(z, 0) + log1p(e^-|z|) (``_softplus``): no overflow.
     """
 
     def forward(self, x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
         self.save_for_backward(x)
         self.beta, self.threshold = beta, threshold
         z = x * beta
-        soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        soft = _softplus(z) / beta
         return np.where(z > threshold, x, soft)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
@@ -262,8 +275,7 @@ class LogSoftmax(Function):
 
     def forward(self, x: np.ndarray, dim: int = -1) -> np.ndarray:
         a, self.dim = _along(x, dim)
-        shifted = a - a.max(axis=self.dim, keepdims=True, initial=-np.inf)
-        y = shifted - np.log(np.exp(shifted).sum(axis=self.dim, keepdims=True))
+        y = _log_softmax(a, self.dim)
         self.save_for_backward(y)
         return y.reshape(x.shape)
 

@@ -1,38 +1,53 @@
 """Loss functions, each one fused Function: its backward gives dL/d(input) (and dL/d(target)
 where PyTorch has it) in one step, without a graph of small ops behind it.
 
-Reductions: ``'none'`` keeps one loss per element (or per sample), ``'sum'`` adds them,
-``'mean'`` divides the sum by the number of terms -- except for the class-index losses
-(cross_entropy, nll_loss), whose mean divides by the total weight of the non-ignored targets,
-as PyTorch does. Class weights and ``pos_weight`` are constants: they get no gradient.
+Every Function computes its loss terms l_i and reduces them with :func:`_reduce` (its backward
+with :func:`_reduce_backward`): ``'none'`` keeps the terms, ``'sum'`` adds them, ``'mean'``
+divides the sum by a denominator D -- the number of terms, except for the class-index losses
+(cross_entropy, nll_loss), whose D is the total weight of the non-ignored targets, as PyTorch
+does, and kl_div's ``'batchmean'``, whose D is the batch size. The public functions below
+check the arguments (the reduction among them) once, before the Function runs. Class weights
+and ``pos_weight`` are constants: they get no gradient. The stable log-softmax, softplus and
+sigmoid are those of :mod:`retroprop.ops.activation`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from retroprop.autograd import Function
+from retroprop.ops.activation import _log_softmax, _sigmoid, _softplus
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+def _reduce(loss: np.ndarray, reduction: str, denominator: Any = None) -> np.ndarray:
+    """L = l ('none'), sum_i l_i ('sum') or sum_i l_i / D ('mean', 'batchmean') of the loss
+    terms l; D = ``denominator``, by default the number of terms."""
     if reduction == "none":
         return loss
     total = loss.sum()
-    return np.asarray(total / loss.size if reduction == "mean" else total, dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(total, dtype=loss.dtype)
+    d = loss.size if denominator is None else denominator
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as torch
+        return np.asarray(total / d, dtype=loss.dtype)
 
 
-def _upstream(g: np.ndarray, reduction: str, size: int) -> np.ndarray:
-    """dL/d(loss_i) for every term i: g itself ('none', 'sum' -- broadcast) or g / size."""
-    return g / size if reduction == "mean" else g
-
-
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+def _reduce_backward(
+    g: np.ndarray, reduction: str, shape: tuple[int, ...], denominator: Any = None
+) -> np.ndarray:
+    """dL/dl_i from g, the gradient of the reduced loss L: g reshaped to ``shape`` ('none'),
+    g broadcast ('sum') or g / D (the means; D = ``denominator``, by default the number of
+    terms, prod(shape))."""
+    if reduction == "none":
+        return g.reshape(shape)
+    if reduction == "sum":
+        return g
+    return g / (math.prod(shape) if denominator is None else denominator)
 
 
 def _class_weights(weight: np.ndarray | None, ndim: int) -> np.ndarray | int:
@@ -53,6 +68,12 @@ def _sample_shape(x: np.ndarray) -> tuple[int, ...]:
     return x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
 
 
+def _terms_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """(N, 1, d1, ...) for a batched input (N, C, d1, ...): one loss term per sample, laid
+    out to broadcast along the class dim."""
+    return shape[:1] + (1,) + shape[2:]
+
+
 def _picked(
     target: np.ndarray, ignore_index: int, weight: np.ndarray | None, dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,21 +83,6 @@ def _picked(
     idx = np.where(valid, target, 0)
     coef = valid.astype(dtype) if weight is None else np.where(valid, weight[idx], 0)
     return valid, idx[:, None], coef.astype(dtype, copy=False)
-
-
-def _per_sample(g: np.ndarray, shape: tuple[int, ...], reduction: str, denominator: Any) -> Any:
-    """dL/d(loss_n), shaped (N, 1, d1, ...) to broadcast along the class dim of ``shape``."""
-    if reduction == "none":
-        return g.reshape(shape[:1] + shape[2:])[:, None]
-    return g / denominator if reduction == "mean" else g
-
-
-def _mean_or_sum(loss: np.ndarray, reduction: str, denominator: Any) -> np.ndarray:
-    total = loss.sum()
-    if reduction == "sum":
-        return np.asarray(total, dtype=loss.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as torch
-        return np.asarray(total / denominator, dtype=loss.dtype)
 
 
 class CrossEntropy(Function):
@@ -103,12 +109,12 @@ class CrossEntropy(Function):
         logp = _log_softmax(x2, 1)
         eps, n_classes = label_smoothing, x2.shape[1]
         wc = _class_weights(weight, x2.ndim)
-        self.options = (weight, eps, reduction)
+        self.eps, self.reduction = eps, reduction
         self.soft = target.dtype.kind == "f"
         if self.soft:  # class probabilities
             q = wc * (t2 * (1 - eps) + eps / n_classes) if eps else wc * t2
             loss = -(q * logp).sum(axis=1)
-            self.save_for_backward(logp, q)
+            self.save_for_backward(logp, weight, q)
             self.denominator = loss.size
         else:
             valid, idx, coef = _picked(t2, ignore_index, weight, x.dtype)
@@ -117,26 +123,24 @@ class CrossEntropy(Function):
             if eps:
                 smooth = np.where(valid, -(wc * logp).sum(axis=1), 0)
                 loss = (1 - eps) * loss + (eps / n_classes) * smooth
-            self.save_for_backward(logp, valid, idx, coef)
+            self.save_for_backward(logp, weight, valid, idx, coef)
             self.denominator = coef.sum()
-        if reduction == "none":
-            return loss.reshape(_sample_shape(x))
-        return _mean_or_sum(loss, reduction, self.denominator)
+        return _reduce(loss.reshape(_sample_shape(x)), reduction, self.denominator)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        weight, eps, reduction = self.options
-        logp = self.saved_values[0]
-        ge = _per_sample(g, logp.shape, reduction, self.denominator)
+        eps = self.eps
+        logp, weight = self.saved_values[:2]
+        ge = _reduce_backward(g, self.reduction, _terms_shape(logp.shape), self.denominator)
         gx = gt = None
         if self.soft:
-            q = self.saved_values[1]
+            q = self.saved_values[2]
             if self.needs_input_grad[0]:
                 gx = (q.sum(axis=1, keepdims=True) * np.exp(logp) - q) * ge
             if self.needs_input_grad[1]:
                 gt = -(1 - eps) * _class_weights(weight, logp.ndim) * logp * ge
                 gt = gt.reshape(self.input_shapes[1])
         elif self.needs_input_grad[0]:
-            _, valid, idx, coef = self.saved_values
+            valid, idx, coef = self.saved_values[2:]
             softmax = np.exp(logp)
             a = ((1 - eps) * coef[:, None]) * ge  # weight of the one-hot part of q
             gx = softmax * a
@@ -168,13 +172,11 @@ class NLLLoss(Function):
         loss = -coef * np.where(valid, np.take_along_axis(x2, idx, axis=1)[:, 0], 0)
         self.save_for_backward(idx, coef)
         self.shape2, self.reduction, self.denominator = x2.shape, reduction, coef.sum()
-        if reduction == "none":
-            return loss.reshape(_sample_shape(x))
-        return _mean_or_sum(loss, reduction, self.denominator)
+        return _reduce(loss.reshape(_sample_shape(x)), reduction, self.denominator)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, None]:
         idx, coef = self.saved_values
-        ge = _per_sample(g, self.shape2, self.reduction, self.denominator)
+        ge = _reduce_backward(g, self.reduction, _terms_shape(self.shape2), self.denominator)
         gx = np.zeros(self.shape2, dtype=coef.dtype)
         np.put_along_axis(gx, idx, -coef[:, None] * ge, axis=1)
         return gx.reshape(self.input_shapes[0]), None
@@ -203,14 +205,11 @@ class MultiMargin(Function):
         loss = ((h if p == 1 else h * h) * wy).sum(axis=1)
         self.save_for_backward(h, idx, wy)
         self.p, self.reduction = p, reduction
-        return loss.reshape(_sample_shape(x)) if reduction == "none" else _reduce(loss, reduction)
+        return _reduce(loss.reshape(_sample_shape(x)), reduction)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, None]:
         h, idx, wy = self.saved_values
-        if self.reduction == "none":
-            ge = g.reshape(-1, 1)
-        else:
-            ge = _upstream(g, self.reduction, h.shape[0])
+        ge = _reduce_backward(g, self.reduction, _terms_shape(h.shape))
         gx = ((h > 0) if self.p == 1 else 2 * h) * (wy * ge)
         np.put_along_axis(gx, idx, -gx.sum(axis=1, keepdims=True), axis=1)
         return gx.reshape(self.input_shapes[0]), None
@@ -257,7 +256,7 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         p, t, weight = self.saved_values
-        ge = _upstream(g, self.reduction, p.size)
+        ge = _reduce_backward(g, self.reduction, p.shape)
         if weight is not None:
             ge = ge * weight
         gp = gt = None
@@ -267,11 +266,6 @@ class BinaryCrossEntropy(Function):
             with np.errstate(divide="ignore"):
                 gt = ge * (np.log1p(-p) - np.log(p))
         return gp, gt
-
-
-def _softplus(z: np.ndarray) -> np.ndarray:
-    """log(1 + e^z) = max(z, 0) + log1p(e^-|z|), with no overflow."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -302,13 +296,12 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, t, weight, pw = self.saved_values
-        ge = _upstream(g, self.reduction, x.size)
+        ge = _reduce_backward(g, self.reduction, x.shape)
         if weight is not None:
             ge = ge * weight
         gx = gt = None
         if self.needs_input_grad[0]:
-            with np.errstate(over="ignore"):
-                sig = 1 / (1 + np.exp(-x))
+            sig = _sigmoid(x)
             gx = ge * (sig - t if pw is None else (1 + (pw - 1) * t) * sig - pw * t)
         if self.needs_input_grad[1]:
             gt = ge * (-x if pw is None else (pw - 1) * _softplus(-x) - x)
@@ -316,6 +309,11 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 # ---- regression ----------------------------------------------------------------------------
+
+
+def _both(fn: Function, gx: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """For losses of d = x - t: dL/dx = gx and dL/dt = -gx."""
+    return (gx if fn.needs_input_grad[0] else None, -gx if fn.needs_input_grad[1] else None)
 
 
 class MSE(Function):
@@ -329,8 +327,7 @@ class MSE(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         (d,) = self.saved_values
-        gx = 2 * _upstream(g, self.reduction, d.size) * d
-        return _both(self, gx)
+        return _both(self, 2 * _reduce_backward(g, self.reduction, d.shape) * d)
 
 
 class L1(Function):
@@ -344,53 +341,41 @@ class L1(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         (d,) = self.saved_values
-        return _both(self, _upstream(g, self.reduction, d.size) * np.sign(d))
+        return _both(self, _reduce_backward(g, self.reduction, d.shape) * np.sign(d))
 
 
 class Huber(Function):
-    """loss = d^2 / 2 where |d| <= delta, else delta (|d| - delta / 2)  (d = x - t);
-    dloss/dx = clip(d, -delta, delta) = -dloss/dt."""
+    """loss = h(d) / s, with d = x - t and Huber's h(d) = d^2 / 2 where |d| <= delta, else
+    delta (|d| - delta / 2);  dloss/dx = clip(d, -delta, delta) / s = -dloss/dt.
+
+    s (``divisor``) is 1 for huber_loss. smooth_l1_loss with beta > 0 is this with delta = s =
+    beta (PyTorch's identity): d^2 / (2 beta) inside, |d| - beta / 2 beyond, slope
+    clip(d / beta, -1, 1).
+    """
 
     def forward(
-        self, x: np.ndarray, t: np.ndarray, delta: float = 1.0, reduction: str = "mean"
+        self,
+        x: np.ndarray,
+        t: np.ndarray,
+        delta: float = 1.0,
+        reduction: str = "mean",
+        divisor: float = 1.0,
     ) -> np.ndarray:
         d = x - t
         ad = np.abs(d)
         self.save_for_backward(d)
-        self.delta, self.reduction = delta, reduction
-        return _reduce(np.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+        self.delta, self.reduction, self.divisor = delta, reduction, divisor
+        linear = ad - delta / 2
+        if delta != divisor:  # smooth_l1's slope beta / beta = 1 costs no multiply
+            linear *= delta / divisor
+        return _reduce(np.where(ad <= delta, (0.5 / divisor) * d * d, linear), reduction)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         (d,) = self.saved_values
-        ge = _upstream(g, self.reduction, d.size)
-        return _both(self, ge * np.clip(d, -self.delta, self.delta))
-
-
-class SmoothL1(Function):
-    """loss = d^2 / (2 beta) where |d| < beta, else |d| - beta / 2  (d = x - t; |d| if
-    beta = 0);  dloss/dx = clip(d / beta, -1, 1) (sign(d) if beta = 0) = -dloss/dt."""
-
-    def forward(
-        self, x: np.ndarray, t: np.ndarray, beta: float = 1.0, reduction: str = "mean"
-    ) -> np.ndarray:
-        d = x - t
-        ad = np.abs(d)
-        self.save_for_backward(d)
-        self.beta, self.reduction = beta, reduction
-        if beta == 0:
-            return _reduce(ad, reduction)
-        return _reduce(np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), reduction)
-
-    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        (d,) = self.saved_values
-        ge = _upstream(g, self.reduction, d.size)
-        slope = np.sign(d) if self.beta == 0 else np.clip(d * (1 / self.beta), -1, 1)
-        return _both(self, ge * slope)
-
-
-def _both(fn: Function, gx: np.ndarray) -> tuple[np.ndarray | None, ...]:
-    """For losses of d = x - t: dL/dx = gx and dL/dt = -gx."""
-    return (gx if fn.needs_input_grad[0] else None, -gx if fn.needs_input_grad[1] else None)
+        delta, s = self.delta, self.divisor
+        # clip(d / s, -delta / s, delta / s): SmoothL1's slope is then exactly +-1 beyond beta
+        slope = np.clip(d, -delta, delta) if s == 1 else np.clip(d / s, -delta / s, delta / s)
+        return _both(self, _reduce_backward(g, self.reduction, d.shape) * slope)
 
 
 # ---- distributions and margins -------------------------------------------------------------
@@ -412,17 +397,12 @@ class KLDiv(Function):
                 loss = np.where(t == 0, 0, t * np.log(t)) - t * x
         self.save_for_backward(x, t)
         self.reduction, self.log_target = reduction, log_target
-        self.denominator = x.shape[0] if reduction == "batchmean" and x.ndim else 1
-        if reduction == "batchmean":
-            return np.asarray(loss.sum() / self.denominator, dtype=x.dtype)
-        return _reduce(loss, reduction)
+        self.denominator = len(x) if reduction == "batchmean" and x.ndim else x.size
+        return _reduce(loss, reduction, self.denominator)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, t = self.saved_values
-        if self.reduction == "batchmean":
-            ge = g / self.denominator
-        else:
-            ge = _upstream(g, self.reduction, x.size)
+        ge = _reduce_backward(g, self.reduction, x.shape, self.denominator)
         gx = gt = None
         if self.log_target:
             pt = np.exp(t)
@@ -450,7 +430,7 @@ class HingeEmbedding(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
         x, t = self.saved_values
-        ge = _upstream(g, self.reduction, x.size)
+        ge = _reduce_backward(g, self.reduction, x.shape)
         slope = (t != -1).astype(x.dtype) - ((t != 1) & (x <= self.margin))
         return ge * slope, None
 
@@ -465,6 +445,8 @@ def _tensor(x: Any) -> Any:
 
 
 def _check(name: str, input: Any, reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    """Every loss's first checks, the only ones of the reduction: a floating input and one of
+    the ``allowed`` reductions, which ``_reduce`` and ``_reduce_backward`` then trust."""
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
     if reduction not in allowed:
@@ -691,7 +673,9 @@ def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: fl
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     target = _same_shape_target("smooth_l1_loss", input, target)
-    return SmoothL1.apply(input, target, beta=beta, reduction=reduction)
+    if beta == 0:
+        return L1.apply(input, target, reduction=reduction)
+    return Huber.apply(input, target, delta=beta, reduction=reduction, divisor=beta)
 
 
 def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool = False) -> Any:
