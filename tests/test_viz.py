@@ -45,6 +45,13 @@ def test_graph_lists_each_op_with_shape_and_values():
     assert len(re.findall(r"-> \S+ \[label=[12]\]", dot)) == 4
 
 
+def test_graph_of_a_layer_without_bias_draws_only_its_present_inputs():
+    layer = rp.nn.Linear(3, 2, bias=False)
+    loss = layer(rp.randn(4, 3)).sum()
+    dot = viz.graph(loss, grads=True)
+    assert dot.count("->") == 3  # x and W into Linear, Linear into sum
+
+
 def test_graph_shows_leaf_gradients_after_backward_and_retained_ones():
     a, b, c, d = small_graph()
     c.retain_grad()

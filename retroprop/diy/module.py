@@ -37,20 +37,15 @@ def engine_backward(
 
     One node of the engine is built by hand (what ``Function.apply`` does when it records a
     graph): forward on ``arrays`` to save what the backward reads, then backward on ``delta``.
-    One entry per array: None where ``needs`` is False. Trailing None arrays (an absent
-    bias) are left out of the call, as a caller of the op omits them, and get None.
+    One entry per array: None where ``needs`` is False or the array is None (an absent bias,
+    passed as None as to the op).
     """
-    n = len(arrays)
-    arrays = list(arrays)
-    while arrays and arrays[-1] is None:
-        arrays.pop()
     fn = function()
-    fn.input_shapes = tuple(a.shape for a in arrays)
-    fn.needs_input_grad = tuple(needs[: len(arrays)])
+    fn.input_shapes = tuple(None if a is None else a.shape for a in arrays)
+    fn.needs_input_grad = tuple(bool(k) and a is not None for k, a in zip(needs, arrays))
     fn.forward(*arrays, **options)
     grads = fn.backward(delta)
-    grads = grads if isinstance(grads, tuple) else (grads,)
-    return grads + (None,) * (n - len(grads))
+    return grads if isinstance(grads, tuple) else (grads,)
 
 
 def check_array(where: str, name: str, value: Any, ndim: int | None = None) -> np.ndarray:

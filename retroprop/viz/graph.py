@@ -163,6 +163,8 @@ def graph(
             continue
         inputs = t._ctx.inputs
         for position, parent in enumerate(inputs, start=1):
+            if parent is None:  # an absent optional input (a layer without bias)
+                continue
             # the argument's position matters for x - y, x / y, x @ W
             label = f" [label={position}]" if len(inputs) > 1 else ""
             lines.append(f"  {ids[id(parent)]} -> {ids[id(t)]}{label};")
