@@ -60,8 +60,8 @@ class Codec:
     """The series <-> model-input encoding, :class:`retroprop.dynamics.SeriesImageCodec` fitted
     on the training series: each coordinate a channel scaled to [-1, 1] by its stored minimum
     and maximum, its samples laid row by row in a square image (``dcgan``) or kept as a
-    sequence (``conv1d``). Series here are ``(N, n, 3)``; model inputs ``(N, 3, 32, 32)`` or
-    ``(N, 3, n)`` float32."""
+    sequence (``conv1d``, ``integrator``). Series here are ``(N, n, 3)``; model inputs
+    ``(N, 3, 32, 32)`` or ``(N, 3, n)`` float32."""
 
     def __init__(self, train: np.ndarray, model: str) -> None:
         side = int(round(np.sqrt(train.shape[1])))

@@ -1,14 +1,21 @@
 """lorenz.gan's networks: the document's DCGAN on 32x32 three-channel images (spectral
-normalisation in the discriminator), and a 1-D convolutional pair on the series themselves.
+normalisation in the discriminator), a 1-D convolutional pair on the series themselves, and a
+generator of initial states whose series the RK4 integrator writes.
 
-Both generators end in tanh (the data are scaled to [-1, 1] per coordinate); both
-discriminators output one logit per sample and have no batch normalisation (spectral
-normalisation is their Lipschitz control).
+Every generator ends in tanh (the data are scaled to [-1, 1] per coordinate); every
+discriminator outputs one logit per sample and has no batch normalisation (spectral
+normalisation is its Lipschitz control).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
+import retroprop as rp
 from retroprop import nn
+from retroprop.dynamics import rk4
 from retroprop.nn.utils.parametrizations import spectral_norm
 
 Z_DIM = 100
@@ -97,3 +104,59 @@ def seq_discriminator(width: int, length: int, channels: int = 3, end: int = 16)
         layers += [spectral_norm(nn.Conv1d(c_in, c_out, 4, 2, 1)), nn.LeakyReLU(0.2)]
     layers += [nn.Flatten(), spectral_norm(nn.Linear(feats[-1] * end, 1))]
     return nn.Sequential(*layers)
+
+
+class InitialStateGenerator(nn.Module):
+    """z (N, Z_DIM) -> (N, 3, window): G draws an initial state and the integrator writes the
+    series from it.
+
+    An MLP (two hidden layers of 4w features, BatchNorm and ReLU: without the normalisation
+    G's starts collapsed onto one small region) ends in tanh: u in [-1, 1]^3, the
+    initial state in the codec's scaled units, decoded with the codec's per-coordinate minimum
+    and maximum, ``x0 = lo + (u + 1) (hi - lo) / 2``. RK4 (:func:`retroprop.dynamics.rk4`,
+    on Tensors) then gives ``window`` samples ``dt`` apart, x0 first, which are scaled back,
+    ``2 (x - lo) / (hi - lo) - 1``: the gradient of D's verdict flows through every RK4 stage
+    to x0 and G's weights. It grows like e^{lambda1 t} along the window, so the window must
+    be a few time units at most.
+
+    Args:
+        width: the hidden layers have ``4 * width`` features.
+        lo, hi: ``(3,)`` the codec's minimum and maximum of each coordinate.
+        field: the vector field ``f(state)`` on ``(..., 3)`` Tensors.
+        dt, substeps: the sampling interval and the RK4 steps per sample.
+        window: the samples of each generated series.
+    """
+
+    def __init__(
+        self,
+        width: int,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        field: Callable[[rp.Tensor], rp.Tensor],
+        dt: float,
+        substeps: int,
+        window: int,
+    ) -> None:
+        super().__init__()
+        w = 4 * int(width)
+        self.net = nn.Sequential(
+            nn.Linear(Z_DIM, w, bias=False),
+            nn.BatchNorm1d(w),
+            nn.ReLU(),
+            nn.Linear(w, w, bias=False),
+            nn.BatchNorm1d(w),
+            nn.ReLU(),
+            nn.Linear(w, 3),
+            nn.Tanh(),
+        )
+        self.register_buffer("lo", rp.tensor(np.asarray(lo, dtype=np.float32)))
+        self.register_buffer("hi", rp.tensor(np.asarray(hi, dtype=np.float32)))
+        self.field, self.dt, self.substeps, self.window = field, dt, substeps, window
+
+    def initial_state(self, z: rp.Tensor) -> rp.Tensor:
+        """``(N, Z_DIM)`` -> ``(N, 3)`` initial states in the system's units."""
+        return self.lo + (self.net(z) + 1.0) * ((self.hi - self.lo) * 0.5)
+
+    def forward(self, z: rp.Tensor) -> rp.Tensor:
+        xs = rk4(self.field, self.initial_state(z), self.dt, self.window, self.substeps)
+        return ((xs - self.lo) * (2.0 / (self.hi - self.lo)) - 1.0).transpose(1, 2)

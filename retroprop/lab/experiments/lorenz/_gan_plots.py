@@ -104,7 +104,10 @@ def training(history: History, path: Path) -> Path:
     for i, (keys, styles) in enumerate(
         (
             (("loss_d", "loss_g", "d_of_fake"), ("-",)),
-            (("state_kl", "spectrum_hellinger", "residual"), ("-", ":", ":")),
+            (
+                ("state_kl", "start_kl", "spectrum_hellinger", "residual", "x0_distance"),
+                ("-", ":", ":"),
+            ),
         )
     ):
         ax = fig.add_subplot(1, 2, i + 1)

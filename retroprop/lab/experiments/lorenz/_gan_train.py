@@ -26,8 +26,11 @@ import numpy as np
 import retroprop as rp
 import retroprop.nn.functional as F
 from retroprop.data import DataLoader, TensorDataset
+from retroprop.dynamics import rk4
+from retroprop.lab.experiments.lorenz._gan_data import Codec, field
 from retroprop.lab.experiments.lorenz._gan_models import (
     Z_DIM,
+    InitialStateGenerator,
     dcgan_discriminator,
     dcgan_generator,
     seq_discriminator,
@@ -35,7 +38,7 @@ from retroprop.lab.experiments.lorenz._gan_models import (
 )
 from retroprop.train import State
 
-MODELS = ("dcgan", "conv1d")
+MODELS = ("dcgan", "conv1d", "integrator")
 
 
 def latent_shape(config: dict[str, Any], n: int) -> tuple[int, ...]:
@@ -43,16 +46,23 @@ def latent_shape(config: dict[str, Any], n: int) -> tuple[int, ...]:
     return (n, Z_DIM, 1, 1) if config["model"] == "dcgan" else (n, Z_DIM)
 
 
-def build(config: dict[str, Any], x_train: np.ndarray) -> State:
+def build(config: dict[str, Any], x_train: np.ndarray, codec: Codec) -> State:
     """G, D (spectral normalisation in D), their Adams (TTUR), the loader of the scaled real
     samples, the generator of every random draw of the steps, the step counter, D's last loss
-    and the seconds spent in steps (summed over sessions)."""
+    and the seconds spent in steps (summed over sessions). ``integrator``'s G decodes its
+    initial states with the codec's statistics; its D sees windows of ``window`` samples."""
     seed, width = int(config["seed"]), int(config["width"])
     if config["model"] == "dcgan":
         gen, disc = dcgan_generator(width), dcgan_discriminator(width)
     elif config["model"] == "conv1d":
         length = x_train.shape[-1]
         gen, disc = seq_generator(width, length), seq_discriminator(width, length)
+    elif config["model"] == "integrator":
+        window = _window(config, x_train.shape[-1])
+        lo, hi = codec.images.lo, codec.images.hi
+        dt, substeps = float(config["dt"]), int(config["substeps"])
+        gen = InitialStateGenerator(width, lo, hi, field(config), dt, substeps, window)
+        disc = seq_discriminator(width, window, end=4)
     else:
         raise ValueError(f"lorenz.gan: model must be one of {MODELS}, got {config['model']!r}")
     betas = (float(config["beta1"]), 0.999)
@@ -73,6 +83,22 @@ def build(config: dict[str, Any], x_train: np.ndarray) -> State:
         loss_d=0.0,
         seconds=0.0,
     )
+
+
+def _window(config: dict[str, Any], n_samples: int) -> int:
+    window = int(config["window"])
+    if not 2 <= window <= n_samples:
+        raise ValueError(f"lorenz.gan: window must be in [2, {n_samples}], got {window}")
+    return window
+
+
+def random_windows(x: rp.Tensor, length: int, draws: np.random.Generator) -> rp.Tensor:
+    """``(N, C, n)`` -> ``(N, C, length)``: one window of ``length`` consecutive samples of
+    each series, its start drawn uniformly (any window of a stationary series is a sample of
+    the same law)."""
+    starts = draws.integers(0, x.shape[-1] - length + 1, size=len(x))
+    index = (starts[:, None] + np.arange(length))[:, None, :]
+    return rp.tensor(np.take_along_axis(x.numpy(), index, axis=2))
 
 
 def noise_std(config: dict[str, Any], epoch: int) -> float:
@@ -97,10 +123,12 @@ def _targets(config: dict[str, Any], draws: np.random.Generator, n_real: int, n_
 
 def make_step(config: dict[str, Any]) -> Callable[[State, Any], dict[str, float]]:
     """step(state, batch): G's samples of fresh z; D's update on the noised real and generated
-    samples (one step in ``d_every``); G's update through D on its noised samples."""
+    samples (one step in ``d_every``); G's update through D on its noised samples. For
+    ``integrator`` the real samples are random windows of the batch's series, as long as G's."""
     d_every = int(config["d_every"])
     if d_every < 1:
         raise ValueError(f"lorenz.gan: d_every must be >= 1, got {d_every}")
+    windowed = config["model"] == "integrator"
 
     def noised(x: rp.Tensor, std: float, draws: np.random.Generator) -> rp.Tensor:
         if std == 0:
@@ -113,6 +141,8 @@ def make_step(config: dict[str, Any]) -> Callable[[State, Any], dict[str, float]
         b = len(x)
         std = noise_std(config, state.t // len(state.data))
         draws = state.draws
+        if windowed:
+            x = random_windows(x, state.gen.window, draws)
         z = rp.tensor(draws.standard_normal(latent_shape(config, b)).astype(np.float32))
         fake = state.gen(z)
         if state.t % d_every == 0:
@@ -144,11 +174,19 @@ def make_step(config: dict[str, Any]) -> Callable[[State, Any], dict[str, float]
     return step
 
 
-def generate(state: State, config: dict[str, Any], n: int, seed: int) -> np.ndarray:
-    """``n`` samples of G (scaled units, G's layout) from z drawn by ``seed``'s own generator,
-    in batches of the training size, G in training mode (batch statistics) as it was trained."""
+def generate(state: State, config: dict[str, Any], codec: Codec, n: int, seed: int) -> np.ndarray:
+    """``n`` samples of G (scaled units, the codec's layout) from z drawn by ``seed``'s own
+    generator, in batches of the training size, G in training mode (batch statistics) as it
+    was trained. ``integrator``: G's initial states, integrated without gradient (NumPy,
+    float64) for ``n_samples`` samples with no transient, then encoded by the codec."""
     z = np.random.default_rng(seed).standard_normal(latent_shape(config, n)).astype(np.float32)
     size = int(config["batch_size"])
+    integrated = config["model"] == "integrator"
+    g = state.gen.initial_state if integrated else state.gen
     with rp.no_grad():
-        parts = [state.gen(rp.tensor(z[i : i + size])).numpy() for i in range(0, n, size)]
-    return np.concatenate(parts)
+        parts = [g(rp.tensor(z[i : i + size])).numpy() for i in range(0, n, size)]
+    out = np.concatenate(parts)
+    if not integrated:
+        return out
+    dt, substeps, n_samples = float(config["dt"]), int(config["substeps"]), int(config["n_samples"])
+    return codec.encode(rk4(field(config), out.astype(np.float64), dt, n_samples, substeps))
