@@ -61,12 +61,7 @@ class Adadelta(Optimizer):
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         for p, g in self._gradients(group):
             w = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(w)
-                state["acc_delta"] = np.zeros_like(w)
-            state["step"] += 1
+            state = self._step_state(p, "square_avg", "acc_delta")
             v, u = state["square_avg"], state["acc_delta"]
             tmp = np.multiply(g, g)
             tmp *= 1.0 - rho

@@ -87,16 +87,10 @@ class Adam(Optimizer):
         amsgrad = group["amsgrad"]
         decoupled = group["decoupled_weight_decay"]
         inside = group.get("eps_inside_sqrt", False)
+        buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
         for p, g in self._gradients(group, l2=not decoupled):
             w = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(w)
-                state["exp_avg_sq"] = np.zeros_like(w)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(w)
-            state["step"] += 1
+            state = self._step_state(p, *buffers)
             t = state["step"]
             m, v = state["exp_avg"], state["exp_avg_sq"]
             if decoupled and weight_decay != 0:

@@ -60,12 +60,7 @@ class Adamax(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         for p, g in self._gradients(group):
             w = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(w)
-                state["exp_inf"] = np.zeros_like(w)
-            state["step"] += 1
+            state = self._step_state(p, "exp_avg", "exp_inf")
             m, u = state["exp_avg"], state["exp_inf"]
             tmp = np.subtract(g, m)
             tmp *= 1.0 - beta1

@@ -169,6 +169,17 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _step_state(self, p: Tensor, *buffers: str) -> dict[str, Any]:
+        """``p``'s state for this step: on the first, ``step`` 0 and a zero array like ``p`` for
+        each name in ``buffers`` (PyTorch's state names); then ``step`` counted up by one."""
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            for name in buffers:
+                state[name] = np.zeros_like(p._data)
+        state["step"] += 1
+        return state
+
     # ---- saving and restoring ---------------------------------------------------------
     def _gradients(self, group: dict[str, Any], l2: bool = True) -> Iterator[tuple[Tensor, Any]]:
         """Each parameter of ``group`` that has a gradient, with the gradient every rule starts

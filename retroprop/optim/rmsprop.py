@@ -67,17 +67,11 @@ class RMSprop(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum, centered = float(group["momentum"]), group["centered"]
+        buffers = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+        buffers += ("grad_avg",) if centered else ()
         for p, g in self._gradients(group):
             w = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(w)
-                if momentum > 0:
-                    state["momentum_buffer"] = np.zeros_like(w)
-                if centered:
-                    state["grad_avg"] = np.zeros_like(w)
-            state["step"] += 1
+            state = self._step_state(p, *buffers)
             v = state["square_avg"]
             tmp = np.multiply(g, g)
             tmp *= 1.0 - alpha
