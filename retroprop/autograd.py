@@ -189,7 +189,7 @@ class Function:
             fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
             for r in results:
                 r._ctx = fn
-            if len(results) > 1 or isinstance(out, tuple):
+            if isinstance(out, tuple):
                 fn._outputs = [(o.shape, o.dtype) for o in outs]
                 for nr, r in enumerate(results):
                     r._output_nr = nr
