@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime
+import os
+import platform
 import pstats
 import resource
 import statistics
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
 from types import ModuleType
 from typing import Any
 
@@ -27,16 +31,51 @@ import numpy as np
 Step = Callable[[], object]
 
 
-def parse_args(doc: str, libs: list[str], threads: int = 1, steps: int = 30) -> argparse.Namespace:
-    """--steps, --threads, --profile, and the hidden --memory-of LIB used by peak_rss_mb."""
+def parse_args(
+    doc: str,
+    libs: list[str],
+    threads: int = 1,
+    steps: int = 30,
+    options: Mapping[str, Sequence[str]] | None = None,
+) -> argparse.Namespace:
+    """--steps, --threads, --profile, one ``--NAME`` per entry of ``options`` (its choices, the
+    first the default), and the hidden --memory-of LIB used by peak_rss_mb."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--steps", type=int, default=steps, help="timed steps per library")
     ap.add_argument("--threads", type=int, default=threads, help="BLAS/torch threads")
     ap.add_argument(
         "--profile", action="store_true", help="print where retroprop's step spends its time"
     )
+    for name, choices in (options or {}).items():
+        ap.add_argument(f"--{name}", choices=list(choices), default=choices[0])
     ap.add_argument("--memory-of", choices=sorted(libs), help=argparse.SUPPRESS)
     return ap.parse_args()
+
+
+def machine() -> str:
+    """One line naming what ran: CPU, NumPy and the BLAS kernels it loaded (threadpoolctl),
+    torch, the date; and a warning when OPENBLAS_CORETYPE forces other kernels."""
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = threadpool_info()
+    blas = [p for p in info if p.get("user_api") == "blas" and "numpy" in p["filepath"]]
+    kernels = ", ".join(
+        f"{p['internal_api']} {p['version']} ({p.get('architecture') or '?'} kernels)" for p in blas
+    )
+    line = (
+        f"{cpu}, {os.cpu_count()} cores; NumPy {np.__version__} with {kernels or 'unknown BLAS'}; "
+        f"torch {metadata.version('torch')}; {datetime.date.today().isoformat()}"
+    )
+    forced = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
+    if forced:
+        line += f" — WARNING: {', '.join(forced)} set, NumPy runs other kernels than a user's"
+    return line
 
 
 def set_threads(lib: str | None, n: int) -> None:
@@ -85,15 +124,18 @@ def _status_mb(field: str) -> float:
     return float("nan")
 
 
-def peak_rss_mb(script: str, lib: str, steps: int, threads: int) -> tuple[float, float]:
-    """Peak RSS (MB) of a fresh ``python script --memory-of lib`` running ``steps`` steps, and
-    its RSS once the library was imported (so that peak - imported is what training used).
+def peak_rss_mb(
+    script: str, lib: str, steps: int, threads: int, extra: Sequence[str] = ()
+) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh ``python script --memory-of lib [extra]`` running ``steps``
+    steps, and its RSS once the library was imported (so that peak - imported is what training
+    used).
 
     Called before this process imports the libraries, so that a child's memory never
     includes theirs (see :func:`peak_of_this_process_mb`).
     """
     cmd = [sys.executable, script, "--memory-of", lib, "--steps", str(steps)]
-    cmd += ["--threads", str(threads)]
+    cmd += ["--threads", str(threads), *extra]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     peak, imported = out.stdout.strip().splitlines()[-1].split()
     return float(peak), float(imported)
@@ -209,19 +251,27 @@ def compare(
     doc: str,
     script: str,
     libs: dict[str, Callable[..., Step]],
-    data: tuple[object, ...],
-    title: str,
+    data: tuple[object, ...] | Callable[..., tuple[object, ...]],
+    title: str | Callable[..., str],
     steps: int = 30,
     memory_steps: int = 10,
     baselines: tuple[str, ...] = ("torch",),
     check: Callable[[dict[str, Step]], None] | None = None,
+    options: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """The whole benchmark: parse the arguments, then measure, time and print (or profile).
 
-    ``title`` may use ``{threads}`` and ``{steps}``; ``check`` receives the built steps before
-    timing (e.g. to compare the libraries' first losses).
+    ``title`` may use ``{threads}``, ``{steps}`` and each option's name; ``check`` receives the
+    built steps before timing (e.g. to compare the libraries' first losses). With ``options``
+    (name -> choices, see :func:`parse_args`), ``data`` and ``title`` may be functions of their
+    values.
     """
-    args = parse_args(doc, list(libs), threads=1, steps=steps)
+    args = parse_args(doc, list(libs), threads=1, steps=steps, options=options)
+    chosen = {name: getattr(args, name) for name in options or {}}
+    if callable(data):
+        data = data(**chosen)
+    if callable(title):
+        title = title(**chosen)
     if args.memory_of:
         make = libs[args.memory_of]
         run_child(lambda: make(*data), args.memory_of, args.steps, args.threads)
@@ -230,10 +280,13 @@ def compare(
         set_threads("retroprop", args.threads)
         profile(libs["retroprop"](*data), args.steps)
         return
-    mem = {name: peak_rss_mb(script, name, memory_steps, args.threads) for name in libs}
+    extra = [f"--{k}={v}" for k, v in chosen.items()]
+    mem = {name: peak_rss_mb(script, name, memory_steps, args.threads, extra) for name in libs}
     set_threads(None, args.threads)
     built = {name: make(*data) for name, make in libs.items()}
     if check is not None:
         check(built)
     med = alternate(built, args.steps, args.threads)
-    print_table(title.format(threads=args.threads, steps=args.steps), med, mem, baselines)
+    print_table(title.format(threads=args.threads, steps=args.steps, **chosen), med, mem, baselines)
+    print()
+    print(f"Machine: {machine()}")
