@@ -8,6 +8,7 @@ import torch
 
 import retroprop as rp
 import retroprop.nn as nn
+import retroprop.nn.functional as F
 
 CASES = [
     ("Conv1d", (3, 6, 3), dict(stride=2, padding=1), (2, 3, 11)),
@@ -161,31 +162,31 @@ def test_float64_module_passes_gradcheck():
             lambda: nn.Conv2d(3, 4, 0),
             None,
             ValueError,
-            r"Conv2d: kernel_size must be positive \(>= 1\), got 0",
+            r"Conv2d: kernel_size must be >= 1, got 0",
         ),
         (
             lambda: nn.Conv1d(3, 4, 3, stride=0),
             None,
             ValueError,
-            r"Conv1d: stride must be positive \(>= 1\), got 0",
+            r"Conv1d: stride must be >= 1, got 0",
         ),
         (
             lambda: nn.ConvTranspose2d(3, 4, 3, dilation=(1, 0)),
             None,
             ValueError,
-            r"ConvTranspose2d: dilation must be positive \(>= 1\), got \(1, 0\)",
+            r"ConvTranspose2d: dilation must be >= 1, got \(1, 0\)",
         ),
         (
             lambda: nn.Conv2d(3, 4, 3, padding=-1),
             None,
             ValueError,
-            r"Conv2d: padding must be non-negative \(>= 0\), got -1",
+            r"Conv2d: padding must be >= 0, got -1",
         ),
         (
             lambda: nn.ConvTranspose1d(3, 4, 3, stride=2, output_padding=-1),
             None,
             ValueError,
-            r"ConvTranspose1d: output_padding must be non-negative \(>= 0\), got -1",
+            r"ConvTranspose1d: output_padding must be >= 0, got -1",
         ),
         (
             lambda: nn.Conv2d(4, 6, 3, groups=4),
@@ -200,3 +201,63 @@ def test_bad_layers_and_inputs_raise_errors_naming_the_layer(make, shape, error,
     with pytest.raises(error, match=match):
         layer = make()
         layer(rp.zeros(*shape))
+
+
+def _zeros(*shape):
+    return rp.zeros(*shape, dtype=rp.float32)
+
+
+@pytest.mark.parametrize(
+    ("make", "call", "message"),
+    [
+        (
+            lambda: nn.Conv2d(3, 8, 3, groups=2),
+            lambda: F.conv_transpose2d(_zeros(1, 3, 5, 5), _zeros(3, 4, 3, 3), groups=2),
+            r"in_channels \(3\) must be divisible by groups \(2\)",
+        ),
+        (
+            lambda: nn.Conv2d(4, 8, 3, groups=0),
+            lambda: F.conv2d(_zeros(1, 4, 8, 8), _zeros(8, 4, 3, 3), groups=0),
+            "groups must be a positive int, got 0",
+        ),
+        (
+            lambda: nn.Conv2d(3, 8, 3, padding="full"),
+            lambda: F.conv2d(_zeros(1, 3, 8, 8), _zeros(8, 3, 3, 3), padding="full"),
+            "padding must be 'valid', 'same', an int or ints, got 'full'",
+        ),
+        (
+            lambda: nn.Conv1d(3, 8, 3, stride=2, padding="same"),
+            lambda: F.conv1d(_zeros(1, 3, 8), _zeros(8, 3, 3), stride=2, padding="same"),
+            r"padding='same' is not supported for strided convolutions \(stride=\(2,\)\)",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(3, 8, 3, padding="same"),
+            lambda: F.conv_transpose2d(_zeros(1, 3, 5, 5), _zeros(3, 8, 3, 3), padding="same"),
+            "padding must be an int or 2 ints, got 'same'",
+        ),
+        (
+            lambda: nn.Conv2d(3, 8, 3, dilation=(1, 0)),
+            lambda: F.conv2d(_zeros(1, 3, 8, 8), _zeros(8, 3, 3, 3), dilation=(1, 0)),
+            r"dilation must be >= 1, got \(1, 0\)",
+        ),
+    ],
+)
+def test_argument_checks_raise_in_the_layer_at_construction_and_in_F_at_each_call(
+    make, call, message
+):
+    """One check serves both: the layer raises when built, naming its class (as PyTorch, but
+    for a transposed layer's string padding, which PyTorch refuses only at the call); the
+    function raises on the call, naming itself; the same message follows the name."""
+    with pytest.raises(ValueError, match=rf"^[A-Z][A-Za-z0-9]+: {message}"):
+        make()
+    with pytest.raises(ValueError, match=rf"^[a-z_0-9]+: {message}"):
+        call()
+
+
+def test_output_padding_is_checked_at_the_call_as_in_pytorch():
+    torch.nn.ConvTranspose2d(4, 2, 3, output_padding=1)  # PyTorch builds it too
+    layer = nn.ConvTranspose2d(4, 2, 3, output_padding=1)
+    with pytest.raises(
+        ValueError, match=r"ConvTranspose2d\(4, 2, .*output_padding \(1, 1\) must be smaller"
+    ):
+        layer(_zeros(1, 4, 5, 5))

@@ -1,7 +1,8 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's layouts).
 
 The math (im2col, one matrix product, col2im) lives in :mod:`retroprop.ops.conv`; these
-modules hold the weight and bias and check what comes in.
+modules hold the weight and bias. Their arguments are checked when they are built, by the
+same ``conv_args`` that the functions call on every call, so both raise the same errors.
 """
 
 from __future__ import annotations
@@ -16,19 +17,9 @@ from retroprop.devices import check_device
 from retroprop.nn import init
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
-from retroprop.ops.conv import convolution, convolution_transpose
+from retroprop.ops._util import int_tuple
+from retroprop.ops.conv import conv_args, convolution, convolution_transpose
 from retroprop.tensor import Tensor, get_default_dtype
-
-
-def _ntuple(value: Any, nd: int, layer: str, arg: str, minimum: int) -> tuple[int, ...]:
-    """``value`` as ``nd`` ints, each at least ``minimum`` (1 for sizes, 0 for paddings)."""
-    values = (value,) * nd if isinstance(value, int | np.integer) else tuple(value)
-    if len(values) != nd or not all(isinstance(v, int | np.integer) for v in values):
-        raise ValueError(f"{layer}: {arg} must be an int or a tuple of {nd} ints, got {value!r}")
-    if any(v < minimum for v in values):
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{layer}: {arg} must be {kind} (>= {minimum}), got {value!r}")
-    return tuple(int(v) for v in values)
 
 
 class _ConvNd(Module):
@@ -56,37 +47,24 @@ class _ConvNd(Module):
         for arg, n in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(n, int | np.integer) or n < 1:
                 raise ValueError(f"{layer}: {arg} must be a positive int, got {n!r}")
-        if not isinstance(groups, int | np.integer) or groups < 1:
-            raise ValueError(f"{layer}: groups must be a positive int, got {groups!r}")
-        for arg, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if n % groups:
-                raise ValueError(f"{layer}: {arg} ({n}) must be divisible by groups ({groups})")
+        nd = self.nd
+        args = conv_args(
+            layer, nd, stride, padding, dilation, groups, output_padding,
+            transposed=self.transposed, in_channels=in_channels, out_channels=out_channels,
+        )  # fmt: skip
         if padding_mode != "zeros":
             raise ValueError(
                 f"{layer}: only padding_mode='zeros' is implemented, got {padding_mode!r}"
             )
-        nd = self.nd
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
-        self.kernel_size = _ntuple(kernel_size, nd, layer, "kernel_size", 1)
-        self.stride = _ntuple(stride, nd, layer, "stride", 1)
-        self.dilation = _ntuple(dilation, nd, layer, "dilation", 1)
-        self.output_padding = _ntuple(output_padding, nd, layer, "output_padding", 0)
-        self.groups = int(groups)
+        self.kernel_size = int_tuple(kernel_size, nd, layer, "kernel_size", 1)
+        self.stride = args.stride
+        self.padding = args.padding
+        self.dilation = args.dilation
+        self.output_padding = args.output_padding
+        self.groups = args.groups
         self.padding_mode = padding_mode
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"{layer}: padding must be 'same', 'valid', an int or ints, got {padding!r}"
-                )
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(
-                    f"{layer}: padding='same' is not supported for strided convolutions "
-                    f"(stride={self.stride})"
-                )
-            self.padding: str | tuple[int, ...] = padding
-        else:
-            self.padding = _ntuple(padding, nd, layer, "padding", 0)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         else:
@@ -248,10 +226,6 @@ class _ConvTranspose(_ConvNd):
         dtype: Any = None,
     ) -> None:
         check_device(type(self).__name__, device)
-        if isinstance(padding, str):
-            raise ValueError(
-                f"{type(self).__name__}: padding must be an int or ints, got {padding!r}"
-            )
         super().__init__(
             in_channels,
             out_channels,

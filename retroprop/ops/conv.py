@@ -289,15 +289,66 @@ def _out_size(padded: int, kernel: int, stride: int, dilation: int) -> int:
     return (padded - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _check_groups(name: str, groups: Any, channels: int, what: str) -> None:
+@dataclass(frozen=True)
+class ConvArgs:
+    """A convolution's hyper-parameters, checked: one int per spatial axis for stride,
+    dilation, output_padding and padding (or padding 'valid' / 'same'), and groups."""
+
+    stride: tuple[int, ...]
+    padding: str | tuple[int, ...]
+    dilation: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    groups: int
+
+
+def conv_args(
+    name: str,
+    nd: int,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    output_padding: Any = 0,
+    *,
+    transposed: bool = False,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+) -> ConvArgs:
+    """Check and normalise the arguments of an ``nd``-d (transposed) convolution.
+
+    groups must be a positive int dividing each channel count given; stride and dilation
+    are ints >= 1, padding and output_padding ints >= 0 (an int or nd of them). A
+    convolution's padding may also be 'valid' (0) or 'same' (the output as large as the
+    input), which PyTorch allows for stride 1 only; a transposed convolution's may not.
+    The layers call this at construction with both channel counts, the functions on every
+    call with the one the weight fixes. Raises ValueError naming ``name``, the argument and
+    the value.
+    """
     if not isinstance(groups, int | np.integer) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-    if channels % groups:
-        raise ValueError(f"{name}: {what} ({channels}) must be divisible by groups ({groups})")
+    for arg, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if n is not None and n % groups:
+            raise ValueError(f"{name}: {arg} ({n}) must be divisible by groups ({groups})")
+    s = int_tuple(stride, nd, name, "stride", 1)
+    d = int_tuple(dilation, nd, name, "dilation", 1)
+    if isinstance(padding, str) and not transposed:
+        if padding not in ("valid", "same"):
+            raise ValueError(
+                f"{name}: padding must be 'valid', 'same', an int or ints, got {padding!r}"
+            )
+        if padding == "same" and any(v != 1 for v in s):
+            raise ValueError(
+                f"{name}: padding='same' is not supported for strided convolutions (stride={s})"
+            )
+        p: str | tuple[int, ...] = padding
+    else:
+        p = int_tuple(padding, nd, name, "padding", 0)
+    op = int_tuple(output_padding, nd, name, "output_padding", 0)
+    return ConvArgs(s, p, d, op, int(groups))
 
 
 def _check_operands(name: str, x: Any, w: Any, b: Any, nd: int) -> bool:
-    """Validate ranks, dtypes and channels; True when x is unbatched (C, *spatial)."""
+    """Validate types, ranks and dtypes; True when x is unbatched (C, *spatial)."""
     from retroprop.tensor import Tensor
 
     for arg, t in (("input", x), ("weight", w), ("bias", b)):
@@ -320,6 +371,44 @@ def _check_operands(name: str, x: Any, w: Any, b: Any, nd: int) -> bool:
     return x.ndim == nd + 1
 
 
+def _checked_call(
+    name: str,
+    nd: int,
+    transposed: bool,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    output_padding: Any = 0,
+) -> tuple[Any, bool, ConvArgs]:
+    """The checks every call of a convolution or a transposed convolution makes: operands,
+    arguments, input channels and bias shape. Returns the batched input, whether it was
+    unbatched, and the arguments.
+
+    A convolution's weight is (C_out, C_in/groups, *k), a transposed one's (C_in,
+    C_out/groups, *k): its first dim is the channel count that groups must divide."""
+    unbatched = _check_operands(name, input, weight, bias, nd)
+    first, second = weight.shape[0], weight.shape[1]
+    args = conv_args(
+        name, nd, stride, padding, dilation, groups, output_padding, transposed=transposed,
+        in_channels=first if transposed else None, out_channels=None if transposed else first,
+    )  # fmt: skip
+    c_in, c_out = (first, second * args.groups) if transposed else (second * args.groups, first)
+    x = input.unsqueeze(0) if unbatched else input
+    if x.shape[1] != c_in:
+        raise ValueError(
+            f"{name}: expected input of shape (N, {c_in}, ...) to match weight of shape "
+            f"{tuple(weight.shape)} with groups={args.groups}, but got {x.shape[1]} channels "
+            f"(input shape {tuple(input.shape)})"
+        )
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"{name}: bias must have shape ({c_out},), got {tuple(bias.shape)}")
+    return x, unbatched, args
+
+
 def convolution(
     input: Any,
     weight: Any,
@@ -332,44 +421,25 @@ def convolution(
     nd: int = 2,
     name: str = "conv2d",
 ) -> Any:
-    """Shared body of conv1d/conv2d (``name`` is used in error messages, e.g. by the modules)."""
-    unbatched = _check_operands(name, input, weight, bias, nd)
-    if unbatched:
-        input = input.unsqueeze(0)
-    s = int_tuple(stride, nd, name, "stride", 1)
-    d = int_tuple(dilation, nd, name, "dilation", 1)
+    """Shared body of conv1d/conv2d (``name`` is used in error messages, e.g. by the modules).
+
+    padding='same' pads d (k - 1) per axis, the odd one (if any) at the end, as PyTorch."""
+    x, unbatched, a = _checked_call(
+        name, nd, False, input, weight, bias, stride, padding, dilation, groups
+    )
     k = tuple(weight.shape[2:])
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = [(0, 0)] * nd
-        elif padding == "same":
-            if any(v != 1 for v in s):
-                raise ValueError(
-                    f"{name}: padding='same' is not supported for strided convolutions (stride={s})"
-                )
-            pads = [
-                (di * (ki - 1) // 2, di * (ki - 1) - di * (ki - 1) // 2) for di, ki in zip(d, k)
-            ]
-        else:
-            raise ValueError(
-                f"{name}: padding must be 'valid', 'same', an int or ints, got {padding!r}"
-            )
+    if a.padding == "valid":
+        pads = [(0, 0)] * nd
+    elif a.padding == "same":
+        pads = [
+            (di * (ki - 1) // 2, di * (ki - 1) - di * (ki - 1) // 2)
+            for di, ki in zip(a.dilation, k)
+        ]
     else:
-        pads = [(p, p) for p in int_tuple(padding, nd, name, "padding", 0)]
-    c = input.shape[1]
-    o = weight.shape[0]
-    _check_groups(name, groups, o, "out_channels")
-    if c != weight.shape[1] * groups:
-        raise ValueError(
-            f"{name}: expected input of shape (N, {weight.shape[1] * groups}, ...) to match weight "
-            f"of shape {tuple(weight.shape)} with groups={groups}, but got {c} channels "
-            f"(input shape {tuple(input.shape)})"
-        )
-    if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"{name}: bias must have shape ({o},), got {tuple(bias.shape)}")
-    spatial = tuple(input.shape[2:])
+        pads = [(p, p) for p in a.padding]
+    spatial = tuple(x.shape[2:])
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
-    dilated = tuple(di * (ki - 1) + 1 for di, ki in zip(d, k))
+    dilated = tuple(di * (ki - 1) + 1 for di, ki in zip(a.dilation, k))
     if any(dk > p for dk, p in zip(dilated, padded)):
         raise ValueError(
             f"{name}: kernel size {dilated} (after dilation) is larger than the padded input "
@@ -377,8 +447,8 @@ def convolution(
         )
     pad4 = (0, 0, *pads[0]) if nd == 1 else (*pads[0], *pads[1])
     y = Convolution.apply(
-        input, weight, bias, stride=as_pair(s, 1), pad=pad4, dilation=as_pair(d, 1),
-        groups=int(groups),
+        x, weight, bias, stride=as_pair(a.stride, 1), pad=pad4, dilation=as_pair(a.dilation, 1),
+        groups=a.groups,
     )  # fmt: skip
     return y.squeeze(0) if unbatched else y
 
@@ -396,33 +466,22 @@ def convolution_transpose(
     nd: int = 2,
     name: str = "conv_transpose2d",
 ) -> Any:
-    """Shared body of conv_transpose1d/2d (``name`` is used in error messages)."""
-    unbatched = _check_operands(name, input, weight, bias, nd)
-    if unbatched:
-        input = input.unsqueeze(0)
-    s = int_tuple(stride, nd, name, "stride", 1)
-    d = int_tuple(dilation, nd, name, "dilation", 1)
-    p = int_tuple(padding, nd, name, "padding", 0)
-    op = int_tuple(output_padding, nd, name, "output_padding", 0)
+    """Shared body of conv_transpose1d/2d (``name`` is used in error messages).
+
+    output_padding picks one of the max(stride, dilation) input sizes that a convolution maps
+    to the same output size, so it must be smaller than the stride or the dilation."""
+    x, unbatched, a = _checked_call(
+        name, nd, True, input, weight, bias, stride, padding, dilation, groups, output_padding
+    )
+    s, p, d, op = a.stride, a.padding, a.dilation, a.output_padding
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
         raise ValueError(
             f"{name}: output_padding {op} must be smaller than either stride {s} or dilation {d}"
         )
-    c = weight.shape[0]
-    _check_groups(name, groups, c, "in_channels")
-    if input.shape[1] != c:
-        raise ValueError(
-            f"{name}: expected input of shape (N, {c}, ...) to match weight of shape "
-            f"{tuple(weight.shape)}, but got {input.shape[1]} channels "
-            f"(input shape {tuple(input.shape)})"
-        )
-    o = weight.shape[1] * groups
-    if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"{name}: bias must have shape ({o},), got {tuple(bias.shape)}")
     k = tuple(weight.shape[2:])
     size = tuple(
         (n - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
-        for n, si, pi, di, ki, oi in zip(input.shape[2:], s, p, d, k, op)
+        for n, si, pi, di, ki, oi in zip(x.shape[2:], s, p, d, k, op)
     )
     if any(n < 1 for n in size):
         raise ValueError(
@@ -431,14 +490,14 @@ def convolution_transpose(
         )
     pad4 = (0, 0, p[0], p[0]) if nd == 1 else (p[0], p[0], p[1], p[1])
     y = ConvolutionTranspose.apply(
-        input,
+        x,
         weight,
         bias,
         stride=as_pair(s, 1),
         pad=pad4,
         output_padding=as_pair(op, 0),
         dilation=as_pair(d, 1),
-        groups=int(groups),
+        groups=a.groups,
     )
     return y.squeeze(0) if unbatched else y
 
