@@ -89,7 +89,10 @@ def test_embedding_rejects_bad_indices_and_arguments():
         emb(rp.tensor([[-1, 2]]))
     with pytest.raises(TypeError, match="embedding: expected integer indices, got dtype float32"):
         emb(rp.tensor([0.0, 1.0]))
-    with pytest.raises(ValueError, match="padding_idx=5 must be within num_embeddings"):
-        nn.Embedding(5, 3, padding_idx=5)
+    in_range = r"must be within num_embeddings \(5\), i.e. in \[-5, 4\]"
+    with pytest.raises(ValueError, match=rf"^Embedding: padding_idx=5 {in_range}"):
+        nn.Embedding(5, 3, padding_idx=5)  # at construction, as PyTorch
+    with pytest.raises(ValueError, match=rf"^embedding: padding_idx=-6 {in_range}"):
+        F.embedding(rp.tensor([0]), rp.randn(5, 3), padding_idx=-6)
     with pytest.raises(ValueError, match="embedding: weight must be"):
         F.embedding(rp.tensor([0]), rp.randn(5))

@@ -12,6 +12,7 @@ from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
+from retroprop.ops.embedding import check_padding_idx
 from retroprop.tensor import Tensor, get_default_dtype
 
 
@@ -52,16 +53,9 @@ class Embedding(Module):
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, int | np.integer) or n < 0:
                 raise ValueError(f"Embedding: {name} must be a non-negative integer, got {n!r}")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
-                    f"Embedding: padding_idx={padding_idx} must be within num_embeddings "
-                    f"({num_embeddings})"
-                )
-            padding_idx = int(padding_idx) % num_embeddings
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
-        self.padding_idx = padding_idx
+        self.padding_idx = check_padding_idx("Embedding", padding_idx, self.num_embeddings)
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(Tensor._wrap(np.empty((num_embeddings, embedding_dim), dt)))
         self.reset_parameters()

@@ -32,6 +32,23 @@ class Embedding(Function):
         return gw, None
 
 
+def check_padding_idx(name: str, padding_idx: Any, num_embeddings: int) -> int | None:
+    """``padding_idx`` as a row in [0, num_embeddings): a negative one counts from the end.
+
+    Raises ValueError naming ``name`` when it is outside [-num_embeddings, num_embeddings).
+    The Embedding layer calls this at construction, ``embedding`` on every call.
+    """
+    if padding_idx is None:
+        return None
+    n = num_embeddings
+    if not -n <= padding_idx < n:
+        raise ValueError(
+            f"{name}: padding_idx={padding_idx} must be within num_embeddings ({n}), i.e. in "
+            f"[{-n}, {n - 1}]"
+        )
+    return int(padding_idx) % n
+
+
 def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Any:
     """Look up the rows of ``weight`` at the integer indices ``input``.
 
@@ -59,11 +76,5 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Any:
             f"embedding: index {bad} is out of range for an embedding of {n} rows "
             f"(expected indices in [0, {n - 1}])"
         )
-    if padding_idx is not None:
-        if not -n <= padding_idx < n:
-            raise ValueError(
-                f"embedding: padding_idx={padding_idx} must be within [{-n}, {n - 1}] "
-                f"(num_embeddings={n})"
-            )
-        padding_idx = int(padding_idx) % n
+    padding_idx = check_padding_idx("embedding", padding_idx, n)
     return Embedding.apply(weight, idx, padding_idx=padding_idx)
