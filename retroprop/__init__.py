@@ -5,6 +5,9 @@ import retroprop.nn as nn
 import retroprop.nn.functional as F
 """
 
+# first: binds the Tensor methods that are ops (t + u, t.exp(), t.sum(), ...) onto rp.Tensor
+from retroprop import tensor_methods  # isort: split
+
 from retroprop import accelerator, autograd, backends, cuda, data, onnx, optim, utils
 from retroprop.autograd import detect_anomaly
 from retroprop.backends import (

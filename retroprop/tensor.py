@@ -3,20 +3,26 @@
 ``Tensor._data`` is the NumPy array (``t.numpy()`` hands it out), ``t.data`` is a detached
 Tensor sharing that memory (as in PyTorch: ``w.data -= lr * w.grad.data``), ``.grad``
 is a Tensor (or None) filled by ``backward()``, and ``._ctx`` is the :class:`Function` node
-that produced the tensor (None for a leaf). Operators and methods delegate to the ops in
-:mod:`retroprop.ops`, where each derivative is written once.
+that produced the tensor (None for a leaf).
+
+This module imports neither the ops nor autograd: they import ``Tensor``. The methods that
+are ops (``t + u``, ``t.exp()``, ``t.sum()``, ``t.view(...)``, ``t.to(dtype)``,
+``t.backward()``, ...) are bound to the class by :mod:`retroprop.tensor_methods`, which
+``retroprop/__init__.py`` imports first; the in-place writes are the mixin
+:class:`~retroprop.tensor_inplace.TensorInPlace`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retroprop import autograd, devices
-from retroprop.ops._util import numpy_aliases
-from retroprop.tensor_api import TensorAPI
+from retroprop import devices
+from retroprop.tensor_inplace import TensorInPlace
+
+if TYPE_CHECKING:
+    from retroprop.autograd import Function
 
 float32 = np.float32
 float64 = np.float64
@@ -90,7 +96,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype}")
 
 
-class Tensor(TensorAPI):
+class Tensor(TensorInPlace):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -122,7 +128,7 @@ class Tensor(TensorAPI):
         devices.check_device("Tensor", device)
         self._data = _constructor_array(data, dtype)
         self.grad: Tensor | None = None
-        self._ctx: autograd.Function | None = None
+        self._ctx: Function | None = None
         self._retains_grad = False
         self._version = [0]
         self.requires_grad = False
@@ -241,7 +247,7 @@ class Tensor(TensorAPI):
         return self._ctx is None
 
     @property
-    def grad_fn(self) -> autograd.Function | None:
+    def grad_fn(self) -> Function | None:
         return self._ctx
 
     def __len__(self) -> int:
@@ -320,39 +326,66 @@ class Tensor(TensorAPI):
             )
         return self._data.item()
 
-    # ---- dtype and graph -------------------------------------------------------------
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast, as ``torch.Tensor.to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
-        ``to(other)`` (its dtype), ``to(dtype=..., device=...)``; ``copy=True`` copies.
+    # ---- factories (new_*) ------------------------------------------------------------
+    def _new(self, values: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+        out = Tensor._wrap(values)
+        if device is not None:
+            out = out.to(device)
+        return out.requires_grad_(True) if requires_grad else out
 
-        Casts between floating dtypes are differentiable. The device can only be the CPU.
-        """
-        dtype, device, copy = _to_args(self, args, kwargs)
-        devices.check_device("to", device)
-        if dtype is not None and np.dtype(dtype) != self._data.dtype:
-            dt = np.dtype(dtype)
-            if dt.kind != "f" or self._data.dtype.kind != "f":
-                return Tensor._wrap(self._data.astype(dt))
-            from retroprop.ops.arithmetic import Cast
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._new(np.zeros(_sizes(size), dtype or self.dtype), device, requires_grad)
 
-            return Cast.apply(self, dtype=dt)
-        return self.clone() if copy else self
+    def new_ones(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._new(np.ones(_sizes(size), dtype or self.dtype), device, requires_grad)
 
-    def type(self, dtype: Any = None) -> Any:
-        """Without an argument, the type's name (``'retroprop.FloatTensor'``); else a cast."""
-        if dtype is None:
-            from retroprop.dtypes import tensor_type_name
+    def new_empty(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """An uninitialised tensor of ``size`` (zeros here), with this tensor's dtype."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
-            return tensor_type_name(self._data.dtype)
-        from retroprop.dtypes import dtype_of_type
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype``."""
+        values = np.full(_sizes((size,)), fill_value, dtype or self.dtype)
+        return self._new(values, device, requires_grad)
 
-        return self.to(dtype_of_type(dtype))
+    def new_tensor(
+        self,
+        data: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """A copy of ``data`` (cut from any graph), with this tensor's dtype unless ``dtype``."""
+        values = np.array(np.asarray(data), dtype=dtype or self.dtype)
+        return self._new(values, device, requires_grad)
 
+    # ---- dtype, device, layout (``to`` and ``type`` are in retroprop.tensor_methods) -----
     def type_as(self, other: Tensor) -> Tensor:
         """Cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
     def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """Itself: every op here accepts any memory layout."""
         return self
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -384,16 +417,18 @@ class Tensor(TensorAPI):
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    # ---- the graph (``backward`` and ``register_hook`` are in retroprop.tensor_methods) ----
     def detach(self) -> Tensor:
         """A tensor sharing the same data, cut from the graph."""
         t = Tensor._wrap(self._data)
         t._version = self._version
         return t
 
-    def clone(self) -> Tensor:
-        from retroprop.ops.arithmetic import Clone
-
-        return Clone.apply(self)
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that needs no grad."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self._data.dtype.kind != "f":
@@ -408,39 +443,11 @@ class Tensor(TensorAPI):
         self.requires_grad = requires_grad
         return self
 
-    def register_hook(self, hook: Any) -> autograd.RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed, before it is used.
-
-        The hook gets the gradient as a Tensor and may return a replacement (a Tensor or array
-        of the same shape) or None. For a leaf the hook runs before ``.grad`` accumulates.
-        Returns a handle whose ``remove()`` takes the hook away.
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
-            )
-        if self._hooks is None:
-            self._hooks = {}
-        key = len(self._hooks) and max(self._hooks) + 1
-        self._hooks[key] = hook
-        return autograd.RemovableHandle(self._hooks, key)
-
     def retain_grad(self) -> None:
         """Keep this intermediate tensor's gradient in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         self._retains_grad = True
-
-    def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
-    ) -> None:
-        """Accumulate the gradient of this tensor into the leaves' ``.grad``.
-
-        Args:
-            gradient: dL/d(self), required unless the tensor has one element.
-            retain_graph: keep the graph so that backward can run through it again.
-        """
-        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def _accumulate_grad(self, g: np.ndarray) -> None:
         """Add ``g`` (an array nothing else holds) to ``.grad``."""
@@ -449,158 +456,7 @@ class Tensor(TensorAPI):
         else:
             self.grad = Tensor._wrap(self.grad._data + g)
 
-    # ---- in-place operations ---------------------------------------------------------
-    def _check_inplace(self, name: str) -> None:
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                f"{name}: a tensor that requires grad (shape {tuple(self.shape)}) cannot be "
-                "modified in place while gradients are recorded; wrap it in "
-                "rp.no_grad() or use the out-of-place operation"
-            )
-
-    def _inplace(self, name: str, fn: Any, *args: Any) -> Tensor:
-        self._check_inplace(name)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        fn(self._data, *arrays, out=self._data, casting="same_kind")
-        self._version[0] += 1
-        return self
-
-    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        if alpha != 1.0:
-            other = (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
-        return self._inplace("add_", np.add, other)
-
-    def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        if alpha != 1.0:
-            other = (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
-        return self._inplace("sub_", np.subtract, other)
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._inplace("mul_", np.multiply, other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", np.true_divide, other)
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        lo = -np.inf if min is None else min
-        hi = np.inf if max is None else max
-        return self._inplace("clamp_", np.clip, lo, hi)
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def fill_(self, value: float) -> Tensor:
-        self._check_inplace("fill_")
-        self._data[...] = value
-        self._version[0] += 1
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace("copy_")
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        self._data[...] = src
-        self._version[0] += 1
-        return self
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from retroprop.random import default_generator
-
-        return self.copy_(default_generator.uniform(a, b, self.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from retroprop.random import default_generator
-
-        return self.copy_(default_generator.normal(mean, std, self.shape))
-
-    def random_(self, low: int = 0, high: int | None = None) -> Tensor:
-        """Integers drawn uniformly from [low, high) (``random_(high)`` from [0, high)), as
-        ``torch.Tensor.random_(from, to)``; without bounds, [0, 2^24) for float32."""
-        from retroprop.random import default_generator
-
-        if high is None:
-            low, high = (0, low) if low else (0, _random_top(self._data.dtype))
-        return self.copy_(default_generator.integers(low, high, self.shape))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self.div_(other)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        if isinstance(index, Tensor):
-            index = index._data
-        self._data[index] = value._data if isinstance(value, Tensor) else value
-        self._version[0] += 1
-
-    # ---- operators (see retroprop.ops.arithmetic) ------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _ar.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _ar.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _ar.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _ar.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _ar.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _ar.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _ar.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _ar.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return _ar.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return _ar.pow(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _ar.neg(self)
-
-    def __abs__(self) -> Tensor:
-        return _ar.abs(self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _la.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _la.matmul(other, self)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return _ar.compare(np.less, self, other)
-
-    def __le__(self, other: Any) -> Tensor:
-        return _ar.compare(np.less_equal, self, other)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return _ar.compare(np.greater, self, other)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return _ar.compare(np.greater_equal, self, other)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ar.compare(np.equal, self, other)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ar.compare(np.not_equal, self, other)
-
+    # ---- logical operators on bool tensors ----------------------------------------------
     def __invert__(self) -> Tensor:
         if self._data.dtype != np.bool_:
             raise TypeError(f"~ is defined for bool tensors, got {self._data.dtype}")
@@ -612,207 +468,17 @@ class Tensor(TensorAPI):
     def __or__(self, other: Any) -> Tensor:
         return Tensor._wrap(self._data | _data(other))
 
-    def __getitem__(self, index: Any) -> Tensor:
-        return _ix.getitem(self, index)
-
-    # ---- elementwise math --------------------------------------------------------------
-    def add(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return _ar.add(self, other if alpha == 1.0 else _ar.mul(other, alpha))
-
-    def sub(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return _ar.sub(self, other if alpha == 1.0 else _ar.mul(other, alpha))
-
-    def mul(self, other: Any) -> Tensor:
-        return _ar.mul(self, other)
-
-    def div(self, other: Any) -> Tensor:
-        return _ar.div(self, other)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return _ar.pow(self, exponent)
-
-    def neg(self) -> Tensor:
-        return _ar.neg(self)
-
-    def exp(self) -> Tensor:
-        return _ar.exp(self)
-
-    def log(self) -> Tensor:
-        return _ar.log(self)
-
-    def log1p(self) -> Tensor:
-        return _ar.log1p(self)
-
-    def sqrt(self) -> Tensor:
-        return _ar.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ar.abs(self)
-
-    def sign(self) -> Tensor:
-        return _ar.sign(self)
-
-    def sin(self) -> Tensor:
-        return _ar.sin(self)
-
-    def cos(self) -> Tensor:
-        return _ar.cos(self)
-
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ar.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other: Any) -> Tensor:
-        return _ar.maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return _ar.minimum(self, other)
-
-    def matmul(self, other: Any) -> Tensor:
-        return _la.matmul(self, other)
-
-    # ---- activations (see retroprop.ops.activation) ------------------------------------
-    def relu(self) -> Tensor:
-        return _act.relu(self)
-
-    def tanh(self) -> Tensor:
-        return _act.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _act.sigmoid(self)
-
-    @numpy_aliases
-    def softmax(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
-        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
-        return _act.softmax(x, dim)
-
-    @numpy_aliases
-    def log_softmax(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
-        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
-        return _act.log_softmax(x, dim)
-
-    # ---- reductions (see retroprop.ops.reduce); NumPy's axis=/keepdims= are accepted -------
-    @numpy_aliases
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
-        return _red.sum(x, dim, keepdim)
-
-    @numpy_aliases
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
-        return _red.mean(x, dim, keepdim)
-
-    @numpy_aliases
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _red.max(self, dim, keepdim)
-
-    @numpy_aliases
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _red.min(self, dim, keepdim)
-
-    @numpy_aliases
-    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None) -> Tensor:  # fmt: skip
-        corr = correction if correction is not None else int(unbiased)
-        return _red.var(self, dim, corr, keepdim)
-
-    @numpy_aliases
-    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None) -> Tensor:  # fmt: skip
-        corr = correction if correction is not None else int(unbiased)
-        return _red.std(self, dim, corr, keepdim)
-
-    @numpy_aliases
-    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.norm(self, p, dim, keepdim)
-
-    @numpy_aliases
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return _red.logsumexp(self, dim, keepdim)
-
-    @numpy_aliases
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return _red.argmax(self, dim, keepdim)
-
-    @numpy_aliases
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return _red.argmin(self, dim, keepdim)
-
-    @numpy_aliases
-    def cumsum(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
-        x = self if dtype is None else self.to(dtype)  # dtype= casts first, as PyTorch
-        return _red.cumsum(x, dim)
-
-    # ---- shapes (see retroprop.ops.shape and retroprop.ops.indexing) --------------------
-    def reshape(self, *shape: Any) -> Tensor:
-        return _sh.reshape(self, _shape_arg(shape))
-
-    def view(self, *shape: Any) -> Tensor:
-        return _sh.reshape(self, _shape_arg(shape))
-
-    def view_as(self, other: Tensor) -> Tensor:
-        return _sh.reshape(self, other.shape)
-
-    def reshape_as(self, other: Tensor) -> Tensor:
-        return _sh.reshape(self, other.shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return _sh.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return _sh.transpose(self, dim0, dim1)
-
-    def t(self) -> Tensor:
-        if self.ndim > 2:
-            raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got {self.ndim}")
-        return self if self.ndim < 2 else _sh.transpose(self, 0, 1)
-
-    @property
-    def T(self) -> Tensor:
-        return _sh.permute(self, tuple(range(self.ndim))[::-1])
-
-    def permute(self, *dims: Any) -> Tensor:
-        return _sh.permute(self, _shape_arg(dims))
-
-    def expand(self, *shape: Any) -> Tensor:
-        return _sh.expand(self, _shape_arg(shape))
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return _sh.expand(self, other.shape)
-
-    @numpy_aliases
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return _sh.squeeze(self, dim)
-
-    @numpy_aliases
-    def unsqueeze(self, dim: int) -> Tensor:
-        return _sh.unsqueeze(self, dim)
-
-    @numpy_aliases
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return _sh.split(self, split_size_or_sections, dim)
-
-    @numpy_aliases
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return _sh.chunk(self, chunks, dim)
-
-    def gather(self, dim: int, index: Tensor) -> Tensor:
-        return _ix.gather(self, dim, index)
-
 
 def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-def _random_top(dtype: np.dtype) -> int:
-    """The exclusive bound of ``random_()`` without arguments, as PyTorch: floats draw from
-    [0, 2^digits] (every integer there is exact: 2^24 for float32), integers from [0, max]."""
-    if dtype.kind == "f":
-        return 2 ** (np.finfo(dtype).nmant + 1) + 1
-    if dtype.kind == "b":
-        return 2
-    return int(np.iinfo(dtype).max) + 1
+def _sizes(sizes: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))``, as PyTorch's ``view``, ``expand``, ``new_zeros``, ...
+    accept both."""
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+        sizes = tuple(sizes[0])
+    return tuple(int(s) for s in sizes)
 
 
 def is_tensor(obj: Any) -> bool:
@@ -826,45 +492,3 @@ def is_floating_point(t: Tensor) -> bool:
 
 def numel(t: Tensor) -> int:
     return t.numel()
-
-
-def _to_args(t: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, bool]:
-    """(dtype, device, copy) from ``Tensor.to``'s positional and keyword forms."""
-    dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
-    copy = bool(kwargs.pop("copy", False))
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif devices.is_device(a):
-            device = a
-        elif isinstance(a, bool):
-            continue  # to(dtype, non_blocking) passes a bool
-        else:
-            try:
-                np.dtype(a)
-            except TypeError:
-                raise TypeError(
-                    f"to: expected a dtype, a device or a Tensor, got {a!r} for a tensor of "
-                    f"shape {tuple(t.shape)}"
-                ) from None
-            dtype = a
-    return dtype, device, copy
-
-
-def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` as PyTorch does."""
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
-
-
-from retroprop.ops import activation as _act  # noqa: E402
-from retroprop.ops import arithmetic as _ar  # noqa: E402
-from retroprop.ops import indexing as _ix  # noqa: E402
-from retroprop.ops import linalg as _la  # noqa: E402
-from retroprop.ops import reduce as _red  # noqa: E402
-from retroprop.ops import shape as _sh  # noqa: E402

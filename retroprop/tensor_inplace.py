@@ -1,10 +1,11 @@
-"""PyTorch's Tensor factories ``new_*``, the conversions ``contiguous`` / ``detach_``, and the
-in-place updates (names ending in ``_``): a mixin under :class:`~retroprop.tensor_api.TensorAPI`.
+"""The writes into a Tensor's array, the in-place updates (names ending in ``_``) and
+``t[i] = v``: a mixin of :class:`~retroprop.tensor.Tensor`.
 
-The in-place forms write into the tensor's array and bump its version, like the in-place
-methods of tensor.py, and are refused on a tensor that requires grad while gradients are
-recorded. The indexed ones (``scatter_``, ``index_add_``, ...) compute the out-of-place op on
-detached inputs and write its result.
+An in-place form writes into the array and bumps the tensor's version (so that a node that
+saved the old values refuses to backward through them), and is refused on a tensor that
+requires grad while gradients are recorded. The indexed ones (``scatter_``, ``index_add_``,
+...) compute the out-of-place op on detached inputs and write its result. This module
+imports no op: those methods are bound to Tensor by :mod:`retroprop.tensor_methods`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from retroprop import grad_mode
+from retroprop import random as _random
 
 if TYPE_CHECKING:
     from retroprop.tensor import Tensor
@@ -21,132 +25,72 @@ def _array(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+def _unwrapped(x: Any) -> Any:
+    """A Tensor's array; anything else as it is (NumPy then converts Python numbers)."""
+    return x._data if isinstance(x, TensorInPlace) else x
+
+
 def _detached(x: Any) -> Any:
-    from retroprop.tensor import Tensor
-
-    return x.detach() if isinstance(x, Tensor) else x
+    return x.detach() if isinstance(x, TensorInPlace) else x
 
 
-def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
-    """``f(2, 3)`` and ``f((2, 3))`` as PyTorch's ``new_zeros`` accepts both."""
-    if len(size) == 1 and isinstance(size[0], tuple | list):
-        size = tuple(size[0])
-    return tuple(int(s) for s in size)
+def _random_top(dtype: np.dtype) -> int:
+    """The exclusive bound of ``random_()`` without arguments, as PyTorch: floats draw from
+    [0, 2^digits] (every integer there is exact: 2^24 for float32), integers from [0, max]."""
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1) + 1
+    if dtype.kind == "b":
+        return 2
+    return int(np.iinfo(dtype).max) + 1
 
 
 class TensorInPlace:
-    """``new_zeros`` / ``new_ones`` / ``new_full`` / ``new_empty`` / ``new_tensor``,
-    ``contiguous``, ``detach_`` and the in-place updates of ``torch.Tensor``."""
-
-    # ---- factories and conversions ------------------------------------------------------
-    def _new(self: Tensor, values: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
-        from retroprop.tensor import Tensor
-
-        out = Tensor._wrap(values)
-        if device is not None:
-            out = out.to(device)
-        return out.requires_grad_(True) if requires_grad else out
-
-    def new_zeros(
-        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._new(np.zeros(_size(size), dtype or self.dtype), device, requires_grad)
-
-    def new_ones(
-        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._new(np.ones(_size(size), dtype or self.dtype), device, requires_grad)
-
-    def new_empty(
-        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        """An uninitialised tensor of ``size`` (zeros here), with this tensor's dtype."""
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
-
-    def new_full(
-        self: Tensor,
-        size: Any,
-        fill_value: Any,
-        *,
-        dtype: Any = None,
-        device: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype``."""
-        values = np.full(_size((size,)), fill_value, dtype or self.dtype)
-        return self._new(values, device, requires_grad)
-
-    def new_tensor(
-        self: Tensor,
-        data: Any,
-        *,
-        dtype: Any = None,
-        device: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        """A copy of ``data`` (cut from any graph), with this tensor's dtype unless ``dtype``."""
-        values = np.array(_array(data), dtype=dtype or self.dtype)
-        return self._new(values, device, requires_grad)
-
-    def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
-        """Itself: every op here accepts any memory layout."""
-        return self
-
-    def detach_(self: Tensor) -> Tensor:
-        """Cut this tensor from the graph in place: it becomes a leaf that needs no grad."""
-        self._ctx = None
-        self.requires_grad = False
-        return self
+    """The in-place updates of ``torch.Tensor`` (``add_``, ``copy_``, ``scatter_``, ...) and
+    ``t[i] = v``."""
 
     # ---- in-place updates ---------------------------------------------------------------
+    def _check_inplace(self: Tensor, name: str) -> None:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: a tensor that requires grad (shape {tuple(self.shape)}) cannot be "
+                "modified in place while gradients are recorded; wrap it in "
+                "rp.no_grad() or use the out-of-place operation"
+            )
+
+    def _inplace(self: Tensor, name: str, fn: Any, *args: Any) -> Tensor:
+        """``fn(self, *args)``, a NumPy ufunc, written into this tensor's array."""
+        self._check_inplace(name)
+        arrays = [_unwrapped(a) for a in args]
+        fn(self._data, *arrays, out=self._data, casting="same_kind")
+        self._version[0] += 1
+        return self
+
     def _assign(self: Tensor, name: str, values: Any) -> Tensor:
         self._check_inplace(name)
-        _array(self)[...] = values
+        self._data[...] = values
         self._version[0] += 1
         return self
 
-    def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
-        m = _array(mask)
-        if m.dtype != np.bool_:
-            raise TypeError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
-        return self._assign("masked_fill_", np.where(m, _array(value), _array(self)))
+    def add_(self: Tensor, other: Any, alpha: float = 1.0) -> Tensor:
+        if alpha != 1.0:
+            other = _array(other) * alpha
+        return self._inplace("add_", np.add, other)
 
-    def scatter_(
-        self: Tensor,
-        dim: int,
-        index: Any,
-        src: Any = None,
-        *,
-        value: Any = None,
-        reduce: str | None = None,
-    ) -> Tensor:
-        """In-place :meth:`scatter` (``x.scatter_(1, labels, 1)`` writes one-hot rows)."""
-        from retroprop.ops import scatter
+    def sub_(self: Tensor, other: Any, alpha: float = 1.0) -> Tensor:
+        if alpha != 1.0:
+            other = _array(other) * alpha
+        return self._inplace("sub_", np.subtract, other)
 
-        out = scatter.scatter(self.detach(), dim, index, _detached(src), value=value, reduce=reduce)
-        return self._assign("scatter_", _array(out))
+    def mul_(self: Tensor, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
 
-    def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
-        from retroprop.ops import scatter
+    def div_(self: Tensor, other: Any) -> Tensor:
+        return self._inplace("div_", np.true_divide, other)
 
-        out = scatter.scatter_add(self.detach(), dim, index, _detached(src))
-        return self._assign("scatter_add_", _array(out))
-
-    def index_add_(self: Tensor, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
-        from retroprop.ops import scatter
-
-        out = scatter.index_add(self.detach(), dim, index, _detached(source), alpha=alpha)
-        return self._assign("index_add_", _array(out))
-
-    def index_fill_(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
-        """Write ``value`` in the slices ``index`` along ``dim``."""
-        self._check_inplace("index_fill_")
-        d = dim % max(self.ndim, 1)
-        np.moveaxis(_array(self), d, 0)[_array(index)] = _array(value)
-        self._version[0] += 1
-        return self
+    def clamp_(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+        lo = -np.inf if min is None else min
+        hi = np.inf if max is None else max
+        return self._inplace("clamp_", np.clip, lo, hi)
 
     def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
         """``self += value * tensor1 * tensor2``."""
@@ -176,11 +120,83 @@ class TensorInPlace:
     def pow_(self: Tensor, exponent: Any) -> Tensor:
         return self._inplace("pow_", np.power, exponent)
 
+    def __iadd__(self: Tensor, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self: Tensor, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self: Tensor, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self: Tensor, other: Any) -> Tensor:
+        return self.div_(other)
+
+    # ---- fills and copies ---------------------------------------------------------------
+    def zero_(self: Tensor) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self: Tensor, value: float) -> Tensor:
+        return self._assign("fill_", value)
+
+    def copy_(self: Tensor, src: Any) -> Tensor:
+        return self._assign("copy_", np.asarray(_unwrapped(src)))
+
+    def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+        return self.copy_(_random.default_generator.uniform(a, b, self.shape))
+
+    def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        return self.copy_(_random.default_generator.normal(mean, std, self.shape))
+
+    def random_(self: Tensor, low: int = 0, high: int | None = None) -> Tensor:
+        """Integers drawn uniformly from [low, high) (``random_(high)`` from [0, high)), as
+        ``torch.Tensor.random_(from, to)``; without bounds, [0, 2^24) for float32."""
+        if high is None:
+            low, high = (0, low) if low else (0, _random_top(self._data.dtype))
+        return self.copy_(_random.default_generator.integers(low, high, self.shape))
+
     def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         """Fill with 1 (probability ``p``, a number or a tensor) or 0."""
-        from retroprop.ops import sampling
+        probs = self.new_tensor(np.broadcast_to(_array(p), self.shape), dtype=np.float64)
+        return self._assign("bernoulli_", _array(probs.bernoulli(generator=generator)))
 
-        draw = sampling.bernoulli(
-            np.broadcast_to(_array(p), self.shape).astype(np.float64), generator=generator
-        )
-        return self._assign("bernoulli_", _array(draw))
+    # ---- indexed writes -----------------------------------------------------------------
+    def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        self._data[_unwrapped(index)] = _unwrapped(value)
+        self._version[0] += 1
+
+    def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
+        m = _array(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
+        return self._assign("masked_fill_", np.where(m, _array(value), _array(self)))
+
+    def index_fill_(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+        """Write ``value`` in the slices ``index`` along ``dim``."""
+        self._check_inplace("index_fill_")
+        d = dim % max(self.ndim, 1)
+        np.moveaxis(_array(self), d, 0)[_array(index)] = _array(value)
+        self._version[0] += 1
+        return self
+
+    def scatter_(
+        self: Tensor,
+        dim: int,
+        index: Any,
+        src: Any = None,
+        *,
+        value: Any = None,
+        reduce: str | None = None,
+    ) -> Tensor:
+        """In-place :meth:`scatter` (``x.scatter_(1, labels, 1)`` writes one-hot rows)."""
+        out = self.detach().scatter(dim, index, _detached(src), value=value, reduce=reduce)
+        return self._assign("scatter_", _array(out))
+
+    def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+        out = self.detach().scatter_add(dim, index, _detached(src))
+        return self._assign("scatter_add_", _array(out))
+
+    def index_add_(self: Tensor, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        out = self.detach().index_add(dim, index, _detached(source), alpha=alpha)
+        return self._assign("index_add_", _array(out))
