@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -44,9 +44,7 @@ from retroprop.grad_mode import (  # noqa: F401  (rp.autograd.no_grad, as torch.
     no_grad,
     set_grad_enabled,
 )
-
-if TYPE_CHECKING:
-    from retroprop.tensor import Tensor
+from retroprop.tensor import Tensor, as_tensor
 
 _anomaly_mode = False
 
@@ -142,6 +140,8 @@ class Function:
     def _backward(self, grads: tuple[np.ndarray, ...]) -> Any:
         """Call the backward in the node's style (the graph walk's single entry point)."""
         if self._torch_style_node:
+            # retroprop.custom_function extends this module (it imports Function), so the
+            # PyTorch-style path is imported when first used, not at the top
             from retroprop.custom_function import torch_style_backward
 
             return torch_style_backward(self, grads)
@@ -165,10 +165,8 @@ class Function:
         A PyTorch-style subclass gets its arguments as given, Tensors included (see
         :func:`retroprop.custom_function.apply_torch_style`).
         """
-        from retroprop.tensor import Tensor, as_tensor
-
         if cls._is_torch_style():
-            from retroprop.custom_function import apply_torch_style
+            from retroprop.custom_function import apply_torch_style  # see _backward
 
             return apply_torch_style(cls, inputs, kwargs)
         fn = cls()
@@ -237,8 +235,6 @@ def _share_version(result: Tensor, inputs: Sequence[Tensor]) -> None:
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:
     """``torch.autograd.Variable`` (merged into Tensor in PyTorch 0.4): the tensor itself, or
     with ``requires_grad=True`` a new leaf sharing its memory, as PyTorch does."""
-    from retroprop.tensor import Tensor, as_tensor
-
     t = as_tensor(data)
     return Tensor._wrap(t._data, True) if requires_grad else t
 
@@ -286,8 +282,6 @@ class RemovableHandle:
 
 def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
     """Hand the finished gradient of ``node`` to its hooks; a hook may return a replacement."""
-    from retroprop.tensor import Tensor
-
     for hook in list(node._hooks.values()):
         new = hook(Tensor._wrap(g))
         if new is None:
@@ -490,8 +484,6 @@ def backward(
     tensor: Tensor, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
 ) -> None:
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    from retroprop.tensor import Tensor
-
     _no_create_graph("backward", create_graph)
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -538,8 +530,6 @@ def grad(
 
         (g,) = rp.autograd.grad(loss, [x])
     """
-    from retroprop.tensor import Tensor
-
     _no_create_graph("grad", create_graph)
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -589,8 +579,6 @@ def gradcheck(
     ``d<v, fn(x)>/dx_i  ~=  (<v, fn(x + eps e_i)> - <v, fn(x - eps e_i)>) / (2 eps)``
     for every element of every input that requires grad.
     """
-    from retroprop.tensor import Tensor
-
     for i, x in enumerate(inputs):
         if x.requires_grad and x.dtype != np.float64:
             raise TypeError(

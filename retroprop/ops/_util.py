@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from retroprop.tensor import Tensor, as_tensor
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
@@ -29,8 +31,6 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
 
     A Python float next to a float32 tensor stays float32 (no silent upcast).
     """
-    from retroprop.tensor import Tensor, as_tensor
-
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return a, b
     if isinstance(a, Tensor):
@@ -41,8 +41,6 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _constant(value: Any, like: Any) -> Any:
-    from retroprop.tensor import Tensor
-
     arr = np.asarray(value)
     if arr.dtype.kind == "f" or (arr.dtype.kind in "iub" and like.dtype.kind == "f"):
         dtype = like.dtype if like.dtype.kind == "f" else None

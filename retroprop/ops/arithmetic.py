@@ -13,7 +13,8 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import operands, unbroadcast
-from retroprop.tensor import get_default_dtype
+from retroprop.ops.logic import nonzero
+from retroprop.tensor import Tensor, get_default_dtype
 
 
 def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,8 +334,6 @@ class Clone(Function):
 
 def _floating(x: Any) -> Any:
     """An integer or bool tensor as the default float dtype (PyTorch's exp(int) is float32)."""
-    from retroprop.tensor import Tensor
-
     t = x if isinstance(x, Tensor) else Tensor(x)
     return t if t.dtype.kind == "f" else Tensor._wrap(t._data.astype(get_default_dtype()))
 
@@ -423,11 +422,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
 
     With the condition alone, the positions where it holds, as ``nonzero(as_tuple=True)``.
     """
-    from retroprop.tensor import Tensor
-
     if input is None and other is None:
-        from retroprop.ops.logic import nonzero
-
         return nonzero(condition, as_tuple=True)
     if input is None or other is None:
         raise TypeError("where: pass both input and other, or the condition alone")
@@ -436,11 +431,3 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     if c.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     return Where.apply(Tensor._wrap(c), a, b)
-
-
-def compare(op: Any, a: Any, b: Any) -> Any:
-    """A comparison: a bool tensor, outside the graph."""
-    from retroprop.tensor import Tensor
-
-    a, b = operands(a, b)
-    return Tensor._wrap(op(a._data, b._data))

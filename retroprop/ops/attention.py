@@ -32,6 +32,7 @@ from retroprop.ops.arithmetic import add
 from retroprop.ops.linalg import linear, matmul
 from retroprop.ops.reduce import mean
 from retroprop.ops.shape import chunk, permute, reshape, squeeze, unsqueeze
+from retroprop.tensor import Tensor
 
 
 class AttentionWeights(Function):
@@ -99,8 +100,6 @@ def _dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype) -> np.ndarr
 
 
 def _tensor(x: Any) -> Any:
-    from retroprop.tensor import Tensor
-
     if x is None or isinstance(x, Tensor):
         return x
     return Tensor(x, dtype=x.dtype) if isinstance(x, np.ndarray) else Tensor(x)
@@ -109,8 +108,6 @@ def _tensor(x: Any) -> Any:
 def _mask_array(name: str, arg: str, mask: Any, dtype: np.dtype, attend: bool) -> Any:
     """A float mask to add to the scores: a float Tensor as it is; a boolean one as 0 where
     attention is allowed and -inf elsewhere (``attend``: True marks allowed positions)."""
-    from retroprop.tensor import Tensor
-
     m = _tensor(mask)
     if m.dtype == np.bool_:
         allowed = m._data if attend else ~m._data

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.ops._util import norm_dim
+from retroprop.tensor import Tensor
 
 
 def unique(
@@ -20,8 +21,6 @@ def unique(
     """The distinct values (sorted; with ``dim``, the distinct slices along it), and on
     request the int64 index of each element's value (``return_inverse``) and how often each
     value occurs (``return_counts``)."""
-    from retroprop.tensor import Tensor
-
     x = np.asarray(input)
     axis = None if dim is None else norm_dim(dim, x.ndim)
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
@@ -37,8 +36,6 @@ def unique(
 def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Any:
     """How often each value 0, 1, ..., max occurs in a 1-D non-negative int tensor (the sum of
     ``weights`` at those positions when given)."""
-    from retroprop.tensor import Tensor
-
     x = np.asarray(input)
     if x.ndim != 1 or x.dtype.kind not in "iu" or (x.size and x.min() < 0):
         raise RuntimeError(

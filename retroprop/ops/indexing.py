@@ -14,6 +14,7 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import norm_dim
+from retroprop.tensor import Tensor
 
 
 class GetItem(Function):
@@ -82,8 +83,6 @@ def _scatter_add(flat: np.ndarray, g: np.ndarray, shape: tuple[int, ...]) -> np.
 
 def _index_part(i: Any) -> Any:
     """One entry of an index: Tensors and lists become arrays, which must hold ints or bools."""
-    from retroprop.tensor import Tensor
-
     if isinstance(i, Tensor):
         i = i._data
     elif isinstance(i, list):
@@ -110,8 +109,6 @@ def gather(x: Any, dim: int, index: Any) -> Any:
     Shape: ``index`` has the input's number of dims, and no dim (other than ``dim``) larger
     than the input's; the output has the shape of ``index``.
     """
-    from retroprop.tensor import Tensor
-
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an int64 tensor, got dtype {idx.dtype}")
@@ -138,8 +135,6 @@ def one_hot(t: Any, num_classes: int = -1) -> Any:
 
     ``num_classes=-1`` takes ``max(t) + 1``. As ``torch.nn.functional.one_hot``.
     """
-    from retroprop.tensor import Tensor
-
     labels = t._data if isinstance(t, Tensor) else np.asarray(t)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be an int64 tensor, got dtype {labels.dtype}")

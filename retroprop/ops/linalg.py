@@ -12,6 +12,7 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import operands, unbroadcast
+from retroprop.tensor import Tensor
 
 
 class MatMul(Function):
@@ -226,8 +227,6 @@ def einsum(equation: str, *operands: Any) -> Any:
     Explicit (``'->'``) and implicit forms (the output is the labels used once, sorted), ``...``
     for broadcast batch dims, repeated labels (``'ii->i'``: a diagonal), size-1 broadcasting.
     """
-    from retroprop.tensor import Tensor
-
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     xs = [x if isinstance(x, Tensor) else Tensor(x) for x in operands]

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.ops._util import norm_dims, numpy_aliases
-from retroprop.ops.arithmetic import compare
+from retroprop.ops._util import norm_dims, numpy_aliases, operands
+from retroprop.tensor import Tensor
 
 
 def _array(x: Any) -> np.ndarray:
@@ -19,39 +19,43 @@ def _array(x: Any) -> np.ndarray:
 
 
 def _bool(values: Any) -> Any:
-    from retroprop.tensor import Tensor
-
     return Tensor._wrap(np.asarray(values, dtype=np.bool_))
+
+
+def _compare(op: Any, a: Any, b: Any) -> Any:
+    """A comparison ``op(a, b)`` (a NumPy ufunc), broadcast: a bool tensor."""
+    a, b = operands(a, b)
+    return Tensor._wrap(op(a._data, b._data))
 
 
 def eq(input: Any, other: Any) -> Any:
     """``input == other`` elementwise (broadcast), a bool tensor."""
-    return compare(np.equal, input, other)
+    return _compare(np.equal, input, other)
 
 
 def ne(input: Any, other: Any) -> Any:
     """``input != other`` elementwise."""
-    return compare(np.not_equal, input, other)
+    return _compare(np.not_equal, input, other)
 
 
 def lt(input: Any, other: Any) -> Any:
     """``input < other`` elementwise."""
-    return compare(np.less, input, other)
+    return _compare(np.less, input, other)
 
 
 def le(input: Any, other: Any) -> Any:
     """``input <= other`` elementwise."""
-    return compare(np.less_equal, input, other)
+    return _compare(np.less_equal, input, other)
 
 
 def gt(input: Any, other: Any) -> Any:
     """``input > other`` elementwise."""
-    return compare(np.greater, input, other)
+    return _compare(np.greater, input, other)
 
 
 def ge(input: Any, other: Any) -> Any:
     """``input >= other`` elementwise."""
-    return compare(np.greater_equal, input, other)
+    return _compare(np.greater_equal, input, other)
 
 
 def equal(input: Any, other: Any) -> bool:
@@ -134,8 +138,6 @@ def allclose(
 def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     """Positions of the nonzero elements: an int64 (count, ndim) tensor, or with
     ``as_tuple=True`` one 1-D index tensor per dim (NumPy's ``nonzero``)."""
-    from retroprop.tensor import Tensor
-
     x = np.atleast_1d(_array(input)) if as_tuple else _array(input)
     where = np.nonzero(x)
     if as_tuple:
@@ -150,8 +152,6 @@ def argwhere(input: Any) -> Any:
 
 def count_nonzero(input: Any, dim: Any = None) -> Any:
     """Number of nonzero elements (along ``dim``), int64."""
-    from retroprop.tensor import Tensor
-
     x = _array(input)
     axes = norm_dims(dim, x.ndim) if x.ndim else None
     return Tensor._wrap(np.asarray(np.count_nonzero(x, axis=axes), dtype=np.int64))

@@ -20,6 +20,7 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops.activation import _log_softmax, _sigmoid, _softplus
+from retroprop.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -439,8 +440,6 @@ class HingeEmbedding(Function):
 
 
 def _tensor(x: Any) -> Any:
-    from retroprop.tensor import Tensor
-
     return x if isinstance(x, Tensor) else Tensor(x)
 
 

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
+from retroprop.ops import arithmetic as ar
 from retroprop.ops._util import operands, unbroadcast
 from retroprop.ops.arithmetic import _floating, _promote
 from retroprop.ops.special import _erfc_continued_fraction as _erfc_cf
 from retroprop.ops.special import erf as _erf
+from retroprop.tensor import Tensor
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -272,8 +274,6 @@ def logaddexp(input: Any, other: Any) -> Any:
 
 def lerp(input: Any, end: Any, weight: Any) -> Any:
     """Linear interpolation ``input + weight * (end - input)``; ``weight`` a number or tensor."""
-    from retroprop.tensor import Tensor
-
     a, b = operands(input, end)
     if a.dtype.kind != "f" or b.dtype.kind != "f":
         raise TypeError(f"lerp: expected floating tensors, got {a.dtype} and {b.dtype}")
@@ -283,30 +283,22 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:
 
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Any:
     """``input + value * tensor1 * tensor2`` (composed from mul and add)."""
-    from retroprop.ops import arithmetic as ar
-
     return ar.add(input, ar.mul(ar.mul(tensor1, tensor2), value))
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Any:
     """``input + value * tensor1 / tensor2`` (composed from div, mul and add)."""
-    from retroprop.ops import arithmetic as ar
-
     return ar.add(input, ar.mul(ar.div(tensor1, tensor2), value))
 
 
 def clamp_min(input: Any, min: float) -> Any:
     """``clamp(input, min=min)``."""
-    from retroprop.ops.arithmetic import clamp
-
-    return clamp(input, min=min)
+    return ar.clamp(input, min=min)
 
 
 def clamp_max(input: Any, max: float) -> Any:
     """``clamp(input, max=max)``."""
-    from retroprop.ops.arithmetic import clamp
-
-    return clamp(input, max=max)
+    return ar.clamp(input, max=max)
 
 
 def nan_to_num(
@@ -318,8 +310,6 @@ def nan_to_num(
 
 
 def _round_kind(input: Any, how: str, decimals: int = 0) -> Any:
-    from retroprop.tensor import Tensor
-
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.dtype.kind != "f":
         if decimals:
@@ -350,8 +340,6 @@ def round(input: Any, *, decimals: int = 0) -> Any:
 
 def frac(input: Any) -> Any:
     """Fractional part ``input - trunc(input)`` (its sign is the input's); gradient 1."""
-    from retroprop.tensor import Tensor
-
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.dtype.kind != "f":
         raise TypeError(f"frac: expected a floating tensor, got dtype {x.dtype}")

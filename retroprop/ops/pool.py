@@ -20,6 +20,7 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import as_pair, int_tuple
+from retroprop.tensor import Tensor
 
 Pair = tuple[int, int]
 
@@ -231,8 +232,6 @@ def _sum_runs(g: np.ndarray, index: np.ndarray, size: int, axis: int) -> np.ndar
 
 def _unbatched(name: str, x: Any, nd: int) -> bool:
     """Check that x is a floating (N, C, *spatial) or (C, *spatial) Tensor; True for the latter."""
-    from retroprop.tensor import Tensor
-
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
     ranks = (nd + 1, nd + 2)

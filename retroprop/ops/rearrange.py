@@ -16,8 +16,12 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import norm_dim
+from retroprop.ops.arithmetic import sub
 from retroprop.ops.indexing import getitem
-from retroprop.ops.shape import Narrow, permute, reshape
+from retroprop.ops.reduce import sum as _sum
+from retroprop.ops.scatter import index_select
+from retroprop.ops.shape import Narrow, cat, expand, permute, reshape
+from retroprop.tensor import Tensor
 
 
 class Roll(Function):
@@ -261,8 +265,6 @@ def diag(input: Any, diagonal: int = 0) -> Any:
 
 def trace(input: Any) -> Any:
     """Sum of the main diagonal of a matrix."""
-    from retroprop.ops.reduce import sum as _sum
-
     if input.ndim != 2:
         raise RuntimeError(f"trace: expects a matrix, got shape {tuple(input.shape)}")
     return _sum(diag(input))
@@ -273,9 +275,6 @@ def repeat_interleave(input: Any, repeats: Any, dim: int | None = None) -> Any:
     ``repeats`` times, a number or one count per element: ``[a, b] -> [a, a, b, b]``.
 
     Composed from index_select, so the gradient sums over the copies."""
-    from retroprop.ops.scatter import index_select
-    from retroprop.tensor import Tensor
-
     x = reshape(input, (-1,)) if dim is None else input
     d = 0 if dim is None else norm_dim(dim, x.ndim)
     counts = np.asarray(repeats)
@@ -294,8 +293,6 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Any, ...]:
     dim (``indexing='ij'``: dim k; ``'xy'``: the first two swapped, as NumPy's default).
 
     Composed from reshape and expand, so each gradient sums over the broadcast dims."""
-    from retroprop.ops.shape import expand
-
     if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
@@ -319,9 +316,6 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Any, ...]:
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
     """The ``n``-th forward difference ``x[i + 1] - x[i]`` along ``dim``, after joining
     ``prepend`` / ``append`` (composed from cat, slices and sub)."""
-    from retroprop.ops.arithmetic import sub
-    from retroprop.ops.shape import cat
-
     d = norm_dim(dim, input.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
     x = cat(parts, d) if len(parts) > 1 else input

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
+from retroprop.ops import arithmetic
 from retroprop.ops._util import norm_dim, norm_dims, numpy_aliases
+from retroprop.tensor import Tensor, get_default_dtype
 
 # (values, indices) pairs, as torch.return_types.max / torch.return_types.min
 _MaxResult = namedtuple("max", ["values", "indices"])
@@ -265,9 +267,6 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _extremum(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
-    from retroprop.ops import arithmetic
-    from retroprop.tensor import Tensor
-
     name = "max" if largest else "min"
     if isinstance(dim, Tensor):
         return arithmetic.maximum(x, dim) if largest else arithmetic.minimum(x, dim)
@@ -349,8 +348,6 @@ def norm(x: Any, p: float | str = 2, dim: Any = None, keepdim: bool = False) -> 
 @numpy_aliases
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow. Integers give float32."""
-    from retroprop.tensor import get_default_dtype
-
     if dim is None:
         raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
     if x.dtype.kind != "f":
@@ -359,8 +356,6 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
 
 
 def _arg(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
-    from retroprop.tensor import Tensor
-
     name = "argmax" if largest else "argmin"
     fn = np.argmax if largest else np.argmin
     if x._data.size == 0:

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from retroprop import random as _random
+from retroprop.tensor import Tensor
+
 
 def _rng(generator: Any) -> np.random.Generator:
-    from retroprop import random
-
     if generator is None:
-        return random.default_generator
+        return _random.default_generator
     if isinstance(generator, np.random.Generator):
         return generator
     raise TypeError(f"generator must be None or a numpy Generator, got {type(generator).__name__}")
@@ -36,8 +37,6 @@ def multinomial(
 
     Shape: input (n,) or (rows, n) -> int64 (num_samples,) or (rows, num_samples).
     """
-    from retroprop.tensor import Tensor
-
     w = np.asarray(input)
     if w.ndim not in (1, 2) or w.dtype.kind != "f":
         raise RuntimeError(
@@ -83,8 +82,6 @@ def multinomial(
 def bernoulli(input: Any, p: float | None = None, *, generator: Any = None) -> Any:
     """1 with probability ``input`` (or ``p`` when given) and 0 otherwise, elementwise, in
     the input's dtype."""
-    from retroprop.tensor import Tensor
-
     probs = np.asarray(input)
     q = probs if p is None else np.full(probs.shape, p)
     if q.size and (np.min(q) < 0 or np.max(q) > 1):

@@ -15,6 +15,10 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import norm_dim
+from retroprop.ops.arithmetic import where
+from retroprop.ops.indexing import getitem
+from retroprop.ops.shape import expand
+from retroprop.tensor import Tensor
 
 
 def _coords(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
@@ -131,8 +135,6 @@ class IndexAdd(Function):
 
 
 def _index_array(index: Any, name: str) -> Any:
-    from retroprop.tensor import Tensor
-
     idx = np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: index must be an int64 tensor, got dtype {idx.dtype}")
@@ -188,8 +190,6 @@ def scatter(
     """A copy of ``input`` with ``src[i][j]`` written at ``[index[i][j]][j]`` (dim 0; likewise
     for every dim). ``src`` may be a tensor or a number (or pass ``value=``);
     ``reduce='add'`` is :func:`scatter_add`. Where an index repeats, one of the values wins."""
-    from retroprop.tensor import Tensor
-
     if src is None:
         src = value
     if src is None:
@@ -229,9 +229,6 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
     """A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to the input's
     shape) is true. Gradient: to ``input`` where the mask is false; a 0-d tensor ``value``
     gets the sum of the rest."""
-    from retroprop.ops.arithmetic import where
-    from retroprop.tensor import Tensor
-
     m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
@@ -256,10 +253,6 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
 def masked_select(input: Any, mask: Any) -> Any:
     """The elements of ``input`` where the bool ``mask`` is true (both broadcast to one shape),
     as a 1-D tensor; the gradient goes back to those positions (composed from indexing)."""
-    from retroprop.ops.indexing import getitem
-    from retroprop.ops.shape import expand
-    from retroprop.tensor import Tensor
-
     m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")

@@ -16,6 +16,7 @@ import numpy as np
 
 from retroprop.autograd import Function
 from retroprop.ops._util import norm_dim, numpy_aliases, unbroadcast
+from retroprop.tensor import Tensor
 
 
 class Reshape(Function):
@@ -297,8 +298,6 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 
 def _tensors(tensors: Any, name: str) -> list[Any]:
-    from retroprop.tensor import Tensor
-
     if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
         raise TypeError(f"{name}: expected a sequence of Tensors, got {type(tensors).__name__}")
     if not tensors:

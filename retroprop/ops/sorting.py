@@ -17,6 +17,7 @@ import numpy as np
 from retroprop.autograd import Function
 from retroprop.ops._util import norm_dim, norm_dims
 from retroprop.ops.reduce import SelectAlongDim
+from retroprop.tensor import Tensor
 
 _SortResult = namedtuple("sort", ["values", "indices"])
 _TopkResult = namedtuple("topk", ["values", "indices"])
@@ -36,8 +37,6 @@ def _order(x: np.ndarray, d: int, descending: bool, stable: bool) -> np.ndarray:
 
 
 def _select(x: Any, idx: np.ndarray, d: int) -> tuple[Any, Any]:
-    from retroprop.tensor import Tensor
-
     values = SelectAlongDim.apply(x, indices=idx, dim=d, keepdim=True)
     return values, Tensor._wrap(idx.astype(np.int64, copy=False))
 
@@ -57,8 +56,6 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """The int64 indices that sort ``input`` along ``dim`` (no gradient)."""
-    from retroprop.tensor import Tensor
-
     if input.ndim == 0:
         return Tensor._wrap(np.zeros((), np.int64))
     d = norm_dim(dim, input.ndim)
