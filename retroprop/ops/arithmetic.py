@@ -339,58 +339,73 @@ def _floating(x: Any) -> Any:
 
 
 def add(a: Any, b: Any) -> Any:
+    """``a + b``, broadcast (a Python number next to a floating tensor takes its dtype); see
+    :class:`Add`."""
     return Add.apply(*operands(a, b))
 
 
 def sub(a: Any, b: Any) -> Any:
+    """``a - b``, broadcast; see :class:`Sub`."""
     return Sub.apply(*operands(a, b))
 
 
 def mul(a: Any, b: Any) -> Any:
+    """``a * b``, broadcast; see :class:`Mul`."""
     return Mul.apply(*operands(a, b))
 
 
 def div(a: Any, b: Any) -> Any:
+    """``a / b`` (true division), broadcast; see :class:`Div`."""
     return Div.apply(*operands(a, b))
 
 
 def pow(a: Any, b: Any) -> Any:
+    """``a ** b``, broadcast; see :class:`Pow`."""
     return Pow.apply(*operands(a, b))
 
 
 def neg(x: Any) -> Any:
+    """``-x``; see :class:`Neg`."""
     return Neg.apply(x)
 
 
 def exp(x: Any) -> Any:
+    """``e^x`` elementwise (integers give float32); see :class:`Exp`."""
     return Exp.apply(_floating(x))
 
 
 def log(x: Any) -> Any:
+    """Natural logarithm elementwise (integers give float32); see :class:`Log`."""
     return Log.apply(_floating(x))
 
 
 def log1p(x: Any) -> Any:
+    """``log(1 + x)``, accurate for small x; see :class:`Log1p`."""
     return Log1p.apply(_floating(x))
 
 
 def sqrt(x: Any) -> Any:
+    """Square root elementwise (integers give float32); see :class:`Sqrt`."""
     return Sqrt.apply(_floating(x))
 
 
 def abs(x: Any) -> Any:
+    """``|x|`` elementwise; see :class:`Abs`."""
     return Abs.apply(x)
 
 
 def sign(x: Any) -> Any:
+    """-1, 0 or 1 by the sign of each element; its gradient is 0."""
     return Sign.apply(x)
 
 
 def sin(x: Any) -> Any:
+    """Sine elementwise (radians); see :class:`Sin`."""
     return Sin.apply(_floating(x))
 
 
 def cos(x: Any) -> Any:
+    """Cosine elementwise (radians); see :class:`Cos`."""
     return Cos.apply(_floating(x))
 
 
@@ -410,10 +425,12 @@ clip = clamp
 
 
 def maximum(a: Any, b: Any) -> Any:
+    """The larger of ``a`` and ``b``, elementwise and broadcast; see :class:`Maximum`."""
     return Maximum.apply(*operands(a, b))
 
 
 def minimum(a: Any, b: Any) -> Any:
+    """The smaller of ``a`` and ``b``, elementwise and broadcast; see :class:`Minimum`."""
     return Minimum.apply(*operands(a, b))
 
 
