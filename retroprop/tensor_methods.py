@@ -8,7 +8,7 @@ the in-place writes) imports no op; :mod:`retroprop.autograd` and every module o
 ``retroprop/__init__.py`` imports it before anything else, so a Tensor always has them.
 
 :class:`TensorMethods` reads as the list of that API: most methods *are* their op
-(``exp = arithmetic.exp``, so ``t.exp()`` calls ``exp(t)``); the few whose PyTorch spelling
+(``exp = arithmetic.exp``, so ``t.exp()`` calls ``exp(t)``); the ~35 whose PyTorch spelling
 differs from the op's (``t.view(2, 3)``, ``t.sum(dtype=...)``, ``2 - t``) are short methods
 that call it.
 """
@@ -38,7 +38,8 @@ from retroprop.ops import (
     trig,
 )
 
-# renamed: t.remainder and t.scatter are methods, and view(*shape) takes a shape
+# renamed, so that no module shares a name with a method in TensorMethods' body (remainder,
+# scatter) or with an argument (view(*shape))
 from retroprop.ops import remainder as remainder_ops
 from retroprop.ops import scatter as scatter_ops
 from retroprop.ops import shape as shape_ops
