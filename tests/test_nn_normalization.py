@@ -183,8 +183,14 @@ def test_normalization_layers_reject_bad_inputs():
         nn.BatchNorm1d(0)
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm1d(3, momentum=2.0)
-    with pytest.raises(ValueError, match="divisible by num_groups"):
+    split = r"GroupNorm: num_channels \(6\) can not be split into num_groups=4 groups"
+    with pytest.raises(ValueError, match=split):
         nn.GroupNorm(4, 6)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="GroupNorm: num_groups must be a positive integer"):
+            nn.GroupNorm(bad, 6)
+    with pytest.raises(ValueError, match=r"group_norm: the channels of the input \(2, 6, 3\)"):
+        nn.functional.group_norm(rp.randn(2, 6, 3), 4)
     with pytest.raises(ValueError, match=r"GroupNorm\(2, 6\): expected an input of shape"):
         nn.GroupNorm(2, 6)(rp.randn(2, 4, 3))
     with pytest.raises(ValueError, match="layer_norm"):

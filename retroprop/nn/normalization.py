@@ -19,6 +19,7 @@ from retroprop.nn import functional as F
 from retroprop.nn import init
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
+from retroprop.ops.normalization import check_groups
 from retroprop.tensor import Tensor, get_default_dtype
 
 
@@ -252,13 +253,9 @@ class GroupNorm(Module):
     ) -> None:
         check_device(type(self).__name__, device)
         super().__init__()
-        self.num_groups = _positive_int("GroupNorm", "num_groups", num_groups)
         self.num_channels = _positive_int("GroupNorm", "num_channels", num_channels)
-        if self.num_channels % self.num_groups:
-            raise ValueError(
-                f"GroupNorm: num_channels={num_channels} must be divisible by "
-                f"num_groups={num_groups}"
-            )
+        check_groups("GroupNorm", self.num_channels, num_groups, "num_channels")
+        self.num_groups = int(num_groups)
         self.eps = eps
         self.affine = affine
         dt = np.dtype(get_default_dtype() if dtype is None else dtype)

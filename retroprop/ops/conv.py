@@ -39,6 +39,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from retroprop.autograd import Function
 from retroprop.ops._util import as_pair, int_tuple
+from retroprop.tensor import Tensor
 
 Pair = tuple[int, int]
 
@@ -349,8 +350,6 @@ def conv_args(
 
 def _check_operands(name: str, x: Any, w: Any, b: Any, nd: int) -> bool:
     """Validate types, ranks and dtypes; True when x is unbatched (C, *spatial)."""
-    from retroprop.tensor import Tensor
-
     for arg, t in (("input", x), ("weight", w), ("bias", b)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{name}: {arg} must be a Tensor, got {type(t).__name__}")

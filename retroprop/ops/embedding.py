@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.autograd import Function
+from retroprop.tensor import Tensor
 
 
 class Embedding(Function):
@@ -59,8 +60,6 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Any:
 
     Shape: input (*) -> output (*, embedding_dim).
     """
-    from retroprop.tensor import Tensor
-
     idx = input if isinstance(input, Tensor) else Tensor(input)
     if weight.ndim != 2:
         raise ValueError(

@@ -335,6 +335,22 @@ def layer_norm(
     return LayerNorm.apply(input, weight, bias, n=n, eps=float(eps))
 
 
+def check_groups(name: str, channels: int, num_groups: Any, what: str) -> None:
+    """GroupNorm's one check: num_groups a positive int that divides the channels (called
+    by nn.GroupNorm at construction and by group_norm on every call)."""
+    if (
+        not isinstance(num_groups, int | np.integer)
+        or isinstance(num_groups, bool)
+        or num_groups < 1
+    ):
+        raise ValueError(f"{name}: num_groups must be a positive integer, got {num_groups!r}")
+    if channels % num_groups:
+        raise ValueError(
+            f"{name}: {what} ({channels}) can not be split into num_groups={num_groups} groups "
+            "(must be divisible by num_groups)"
+        )
+
+
 def group_norm(
     input: Any, num_groups: int, weight: Any = None, bias: Any = None, eps: float = 1e-5
 ) -> Any:
@@ -348,10 +364,6 @@ def group_norm(
             f"group_norm: expected an input of shape (N, C, *), got shape {tuple(input.shape)}"
         )
     c = input.shape[1]
-    if num_groups < 1 or c % num_groups:
-        raise ValueError(
-            f"group_norm: the {c} channels of the input of shape {tuple(input.shape)} can not "
-            f"be split into num_groups={num_groups} groups"
-        )
+    check_groups("group_norm", c, num_groups, f"the channels of the input {tuple(input.shape)}")
     _check_affine("group_norm", input, weight, bias, (c,), "the channels")
     return GroupNorm.apply(input, weight, bias, num_groups=int(num_groups), eps=float(eps))
